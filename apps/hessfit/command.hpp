@@ -1,0 +1,31 @@
+// Subcommands of the `hessfit` executable register themselves here, so that each lives in its
+// own cmd_<name>.cpp and main.cpp never changes when one is added.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace hessfit::app {
+
+/// Exit codes shared by every subcommand (documented in README.md).
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitNumerical = 1;  // fit did not converge / covariance not accurate
+inline constexpr int kExitBadInput = 2;   // bad config, workspace, data file or flag
+
+struct Command {
+  std::string name;
+  int order;  // position in --help
+  /// Adds the subcommand to `app` and returns the function that runs it after parsing.
+  std::function<std::function<int()>(CLI::App& app)> attach;
+};
+
+std::vector<Command>& command_registry();
+
+struct RegisterCommand {
+  explicit RegisterCommand(Command command) { command_registry().push_back(std::move(command)); }
+};
+
+}  // namespace hessfit::app

@@ -1,0 +1,51 @@
+// hessfit: profile-likelihood fits with exact Hessians. Subcommands live in cmd_*.cpp.
+#include <algorithm>
+#include <exception>
+#include <iostream>
+
+#include "command.hpp"
+
+namespace hessfit::app {
+std::vector<Command>& command_registry() {
+  static std::vector<Command> registry;
+  return registry;
+}
+}  // namespace hessfit::app
+
+int main(int argc, char** argv) {
+  using namespace hessfit::app;
+  CLI::App app{"hessfit: profile-likelihood fits with exact (automatic-differentiation) Hessians",
+               "hessfit"};
+  app.set_version_flag("-V,--version", std::string("hessfit ") + HESSFIT_VERSION);
+  app.require_subcommand(0, 1);
+  app.footer(
+      "Exit codes: 0 ok; 1 fit did not converge or covariance not accurate; 2 bad input.\n"
+      "Run 'hessfit <command> --help' for the options of a command.");
+
+  auto& registry = command_registry();
+  std::sort(registry.begin(), registry.end(),
+            [](const Command& a, const Command& b) { return a.order < b.order; });
+  std::vector<std::pair<CLI::App*, std::function<int()>>> runners;
+  for (const auto& command : registry) {
+    CLI::App* sub = app.add_subcommand(command.name);
+    runners.emplace_back(sub, command.attach(*sub));
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitBadInput;
+  }
+  for (auto& [sub, run] : runners) {
+    if (sub->parsed()) {
+      try {
+        return run();
+      } catch (const std::exception& e) {
+        std::cerr << "hessfit " << sub->get_name() << ": error: " << e.what() << "\n";
+        return kExitBadInput;
+      }
+    }
+  }
+  std::cout << app.help();
+  return kExitOk;
+}
