@@ -1,0 +1,208 @@
+// Reverse mode: the arena tape.
+//
+// Every operation on Var<T> that depends on inputs appends one node: a contiguous run of arguments
+// (index of an earlier node, local partial derivative d node / d argument). The reverse sweep runs
+// the nodes backwards accumulating  adjoint[arg] += partial * adjoint[node].  Storage is three flat
+// vectors that only grow (their capacity is kept when the tape rewinds), so once a tape has seen
+// a function no operation allocates.
+//
+// Two compressions keep the tape short for likelihood code:
+//  * scaling by a plain double and adding a plain double record nothing: a Var carries a
+//    coefficient c and stands for c * node + shift;
+//  * `s += t` on a sum node that nothing else refers to appends t as one more argument of s's node
+//    instead of recording a new node, so a loop `s += k[j] * x[j]` is one n-ary node.
+//
+// For Tape<double> the tape can also record the second partials of nonlinear nodes (`curvature`):
+// with them a single taping gives exact Hessians by sweeping many tangent directions through
+// the recorded nodes (see hessian_sweep.hpp).
+//
+// Tapes are per thread: Tape<T>::active() is a thread-local pointer, TapeScope activates a tape
+// and rewinds it on exit (also when an exception passes). Nothing is shared between threads.
+#pragma once
+
+#include <cassert>
+#include <cstdint>
+#include <limits>
+#include <stdexcept>
+#include <vector>
+
+#include "hessfit/autodiff/traits.hpp"
+
+namespace hessfit::ad {
+
+/// One argument of a tape node: the argument's node index and d node / d argument.
+template <class T>
+struct TapeArg {
+  T partial;
+  std::int32_t index;
+};
+
+/// Second partials of a nonlinear node with respect to its first (a) and second (b) argument.
+struct TapeCurvature {
+  std::int32_t node;
+  double aa, ab, bb;
+};
+
+/// A position on the tape, for rewinding.
+struct TapeMark {
+  std::size_t nodes, args, curvature;
+};
+
+template <class T>
+class Tape {
+ public:
+  Tape() { begin_.reserve(1024), begin_.push_back(0), args_.reserve(4096); }
+  Tape(const Tape&) = delete;
+  Tape& operator=(const Tape&) = delete;
+
+  /// The tape Var<T> operations of this thread record on.
+  static Tape& active() {
+    if (active_ == nullptr) [[unlikely]]
+      active_ = &thread_default();
+    return *active_;
+  }
+
+  std::int32_t size() const { return static_cast<std::int32_t>(begin_.size() - 1); }
+  std::size_t arg_count() const { return args_.size(); }
+  TapeMark mark() const { return {begin_.size(), args_.size(), curvature_.size()}; }
+
+  void rewind(const TapeMark& m) {
+    assert(m.nodes >= 1 && m.nodes <= begin_.size());
+    begin_.resize(m.nodes);
+    args_.resize(m.args);
+    curvature_.resize(m.curvature);
+    extendable_ = -1;
+  }
+
+  /// Records second partials of nonlinear nodes (Tape<double> only; needed by hessian sweeps).
+  bool curvature_enabled() const { return record_curvature_; }
+  void set_curvature_enabled(bool on) { record_curvature_ = on; }
+
+  // ---- recording (used by Var<T> operations) ----
+
+  std::int32_t push_input() { return close_node(false); }
+
+  std::int32_t push_linear(std::int32_t a, const T& da) {
+    args_.push_back({da, a});
+    return close_node(true);
+  }
+  std::int32_t push_linear(std::int32_t a, const T& da, std::int32_t b, const T& db) {
+    args_.push_back({da, a});
+    args_.push_back({db, b});
+    return close_node(true);
+  }
+  std::int32_t push_nonlinear(std::int32_t a, const T& da, double daa) {
+    args_.push_back({da, a});
+    const std::int32_t node = close_node(false);
+    if constexpr (std::same_as<T, double>)
+      if (record_curvature_) curvature_.push_back({node, daa, 0.0, 0.0});
+    return node;
+  }
+  std::int32_t push_nonlinear(std::int32_t a, const T& da, std::int32_t b, const T& db, double daa,
+                              double dab, double dbb) {
+    args_.push_back({da, a});
+    args_.push_back({db, b});
+    const std::int32_t node = close_node(false);
+    if constexpr (std::same_as<T, double>)
+      if (record_curvature_) curvature_.push_back({node, daa, dab, dbb});
+    return node;
+  }
+
+  /// True when `node` is the last node, a sum, and nothing but one Var refers to it.
+  bool extendable(std::int32_t node) const { return node == extendable_; }
+  /// Appends one more argument to the last node (only when extendable(node)).
+  void extend(std::int32_t node, std::int32_t a, const T& da) {
+    assert(extendable(node) && node == size() - 1);
+    (void)node;
+    args_.push_back({da, a});
+    begin_.back() = static_cast<std::uint32_t>(args_.size());
+  }
+  /// A second reference to `node` now exists: it may no longer grow.
+  void note_shared(std::int32_t node) {
+    if (node == extendable_) extendable_ = -1;
+  }
+
+  // ---- reading (used by sweeps) ----
+
+  std::uint32_t args_begin(std::int32_t node) const { return begin_[node]; }
+  std::uint32_t args_end(std::int32_t node) const { return begin_[node + 1]; }
+  const TapeArg<T>& arg(std::uint32_t k) const { return args_[k]; }
+  const TapeArg<T>* args_data() const { return args_.data(); }
+  const std::uint32_t* begin_data() const { return begin_.data(); }
+  const std::vector<TapeCurvature>& curvature() const { return curvature_; }
+
+  /// Reverse sweep from `output` down to node `first`: adjoint[i] for i in [first, output].
+  /// `adjoint` is resized to output + 1 - first and indexed by node - first.
+  void adjoints(std::int32_t output, std::int32_t first, std::vector<T>& adjoint) const {
+    adjoint.assign(static_cast<std::size_t>(output + 1 - first), T(0.0));
+    adjoint[output - first] = T(1.0);
+    sweep_adjoints(output, first, adjoint);
+  }
+  /// The same with the adjoints of the output seeded by the caller.
+  void sweep_adjoints(std::int32_t output, std::int32_t first, std::vector<T>& adjoint) const {
+    const TapeArg<T>* args = args_.data();
+    for (std::int32_t i = output; i >= first; --i) {
+      if constexpr (std::same_as<T, double>) {
+        const double a = adjoint[i - first];
+        if (a == 0.0) continue;
+        for (std::uint32_t k = begin_[i], e = begin_[i + 1]; k < e; ++k)
+          adjoint[args[k].index - first] += args[k].partial * a;
+      } else {
+        const T a = adjoint[i - first];
+        for (std::uint32_t k = begin_[i], e = begin_[i + 1]; k < e; ++k)
+          adjoint[args[k].index - first] += args[k].partial * a;
+      }
+    }
+  }
+
+ private:
+  static Tape& thread_default() {
+    static thread_local Tape tape;
+    return tape;
+  }
+  std::int32_t close_node(bool sum) {
+    if (begin_.size() >= static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()))
+      throw std::length_error("hessfit::ad::Tape: more than 2^31 nodes");
+    begin_.push_back(static_cast<std::uint32_t>(args_.size()));
+    const std::int32_t node = size() - 1;
+    extendable_ = sum ? node : -1;
+    return node;
+  }
+
+  template <class U>
+  friend class TapeScope;
+  static inline thread_local Tape* active_ = nullptr;
+
+  std::vector<std::uint32_t> begin_;  // node i has arguments [begin_[i], begin_[i+1])
+  std::vector<TapeArg<T>> args_;
+  std::vector<TapeCurvature> curvature_;  // sorted by node
+  std::int32_t extendable_ = -1;
+  bool record_curvature_ = false;
+};
+
+/// Makes `tape` (by default this thread's) the active tape for Var<T> and rewinds it to where it
+/// was when the scope ends, normally or by an exception. Vars created inside must not be used after.
+template <class T>
+class TapeScope {
+ public:
+  explicit TapeScope(Tape<T>& tape = Tape<T>::active())
+      : tape_(tape), previous_(Tape<T>::active_), mark_(tape.mark()), curvature_(tape.curvature_enabled()) {
+    Tape<T>::active_ = &tape_;
+  }
+  TapeScope(const TapeScope&) = delete;
+  TapeScope& operator=(const TapeScope&) = delete;
+  ~TapeScope() {
+    tape_.rewind(mark_);
+    tape_.set_curvature_enabled(curvature_);
+    Tape<T>::active_ = previous_;
+  }
+  Tape<T>& tape() const { return tape_; }
+
+ private:
+  Tape<T>& tape_;
+  Tape<T>* previous_;
+  TapeMark mark_;
+  bool curvature_;
+};
+
+}  // namespace hessfit::ad

@@ -1,0 +1,263 @@
+// Reverse mode: a scalar recorded on the active Tape<T>.
+//
+// A Var stands for  value = coeff * node + shift  where `node` is a tape node (index >= 0), or is a
+// constant (index < 0). Only the value and the derivative d value / d node = coeff are stored, so
+// x * 2.0, x + 1.0 and -x record nothing. T may itself be an AD scalar (Var<Dual<double, N>> is
+// forward-over-reverse as a type, Var<Var<double>> reverse-over-reverse).
+#pragma once
+
+#include <ostream>
+#include <utility>
+
+#include "hessfit/autodiff/tape.hpp"
+
+namespace hessfit::ad {
+
+template <class T>
+class Var {
+  static_assert(std::same_as<T, double> || AdScalar<T>,
+                "Var<T>: the value type must be double or another hessfit AD scalar");
+
+ public:
+  using value_type = T;
+
+  Var() : val_(0.0) {}
+  Var(double v) : val_(v) {}  // NOLINT: a literal is a constant
+  template <class U>
+    requires(!std::same_as<T, double> && std::same_as<U, T>)
+  Var(const U& v) : val_(v) {}  // NOLINT: a value of the inner type is a constant here
+
+  /// A Var on `node` of the active tape with d value / d node = coeff (used by operations).
+  Var(T value, double coeff, std::int32_t node) : val_(std::move(value)), coeff_(coeff), index_(node) {}
+
+  Var(const Var& o) : val_(o.val_), coeff_(o.coeff_), index_(o.index_) { share(); }
+  Var(Var&& o) noexcept = default;
+  Var& operator=(const Var& o) {
+    val_ = o.val_, coeff_ = o.coeff_, index_ = o.index_;
+    share();
+    return *this;
+  }
+  Var& operator=(Var&& o) noexcept = default;
+  ~Var() = default;
+
+  const T& value() const { return val_; }
+  double coeff() const { return coeff_; }
+  std::int32_t index() const { return index_; }
+  bool on_tape() const { return index_ >= 0; }
+
+  /// Records a new independent variable on the active tape.
+  static Var input(T value) { return Var(std::move(value), 1.0, Tape<T>::active().push_input()); }
+
+  Var& operator+=(const Var& o) { return accumulate(o, 1.0); }
+  Var& operator-=(const Var& o) { return accumulate(o, -1.0); }
+  Var& operator+=(Var&& o) { return accumulate(std::move(o), 1.0); }
+  Var& operator-=(Var&& o) { return accumulate(std::move(o), -1.0); }
+  Var& operator*=(const Var& o) { return *this = *this * o; }
+  Var& operator/=(const Var& o) { return *this = *this / o; }
+  Var& operator+=(double c) {
+    val_ += c;
+    return *this;
+  }
+  Var& operator-=(double c) {
+    val_ -= c;
+    return *this;
+  }
+  Var& operator*=(double c) {
+    val_ *= c, coeff_ *= c;
+    if (c == 0.0) index_ = -1;
+    return *this;
+  }
+  Var& operator/=(double c) {
+    val_ /= c, coeff_ /= c;
+    return *this;
+  }
+
+ private:
+  void share() const {
+    if (index_ >= 0) Tape<T>::active().note_shared(index_);
+  }
+
+  // this += sign * o, growing this Var's sum node in place when nothing else refers to it, or o's
+  // node when o is a temporary sum nobody else refers to.
+  Var& accumulate(const Var& o, double sign) {
+    if (!o.on_tape()) {
+      val_ += sign * o.val_;
+      return *this;
+    }
+    auto& tape = Tape<T>::active();
+    if (!on_tape()) {
+      val_ += sign * o.val_, coeff_ = sign * o.coeff_, index_ = o.index_;
+      tape.note_shared(index_);
+      return *this;
+    }
+    if (tape.extendable(index_) && coeff_ == 1.0 && o.index_ != index_) {
+      tape.extend(index_, o.index_, T(sign * o.coeff_));
+      val_ += sign * o.val_;
+      return *this;
+    }
+    return *this = *this + (sign == 1.0 ? o : -o);
+  }
+  Var& accumulate(Var&& o, double sign) {
+    if (o.on_tape() && on_tape() && o.index_ != index_ && sign == 1.0 && o.coeff_ == 1.0) {
+      auto& tape = Tape<T>::active();
+      if (!tape.extendable(index_) && tape.extendable(o.index_)) {
+        tape.extend(o.index_, index_, T(coeff_));
+        val_ += o.val_, coeff_ = 1.0, index_ = o.index_;
+        return *this;
+      }
+    }
+    return accumulate(static_cast<const Var&>(o), sign);
+  }
+
+  T val_;
+  double coeff_ = 0.0;
+  std::int32_t index_ = -1;
+};
+
+// ---- arithmetic -------------------------------------------------------------------------------
+
+template <class T>
+Var<T> operator+(const Var<T>& x) {
+  return x;
+}
+template <class T>
+Var<T> operator-(const Var<T>& x) {
+  if (x.on_tape()) Tape<T>::active().note_shared(x.index());
+  return Var<T>(T(-x.value()), -x.coeff(), x.index());
+}
+
+namespace detail {
+// a*x + b*y for Vars (a, b = +-1): one linear node, or nothing when one side is constant.
+template <class T>
+Var<T> var_linear2(const Var<T>& x, double a, const Var<T>& y, double b) {
+  T v = a == 1.0 ? T(b == 1.0 ? x.value() + y.value() : x.value() - y.value())
+                 : T(b == 1.0 ? y.value() - x.value() : -(x.value() + y.value()));
+  if (!x.on_tape() && !y.on_tape()) return Var<T>(std::move(v));
+  auto& tape = Tape<T>::active();
+  if (!y.on_tape()) {
+    tape.note_shared(x.index());
+    return Var<T>(std::move(v), a * x.coeff(), x.index());
+  }
+  if (!x.on_tape()) {
+    tape.note_shared(y.index());
+    return Var<T>(std::move(v), b * y.coeff(), y.index());
+  }
+  return Var<T>(std::move(v), 1.0, tape.push_linear(x.index(), T(a * x.coeff()), y.index(), T(b * y.coeff())));
+}
+}  // namespace detail
+
+template <class T>
+Var<T> operator+(const Var<T>& x, const Var<T>& y) {
+  return detail::var_linear2(x, 1.0, y, 1.0);
+}
+template <class T>
+Var<T> operator-(const Var<T>& x, const Var<T>& y) {
+  return detail::var_linear2(x, 1.0, y, -1.0);
+}
+template <class T>
+Var<T> operator*(const Var<T>& x, const Var<T>& y) {
+  if (!y.on_tape()) {
+    if constexpr (std::same_as<T, double>) {
+      return x * y.value();
+    } else {
+      if (!x.on_tape()) return Var<T>(T(x.value() * y.value()));
+      return Var<T>(T(x.value() * y.value()), 1.0, Tape<T>::active().push_linear(x.index(), T(y.value() * x.coeff())));
+    }
+  }
+  if (!x.on_tape()) return y * x;
+  auto& tape = Tape<T>::active();
+  const double cx = x.coeff(), cy = y.coeff();
+  return Var<T>(T(x.value() * y.value()), 1.0,
+                tape.push_nonlinear(x.index(), T(y.value() * cx), y.index(), T(x.value() * cy), 0.0, cx * cy, 0.0));
+}
+template <class T>
+Var<T> operator/(const Var<T>& x, const Var<T>& y) {
+  if (!y.on_tape()) {
+    if constexpr (std::same_as<T, double>) {
+      return x / y.value();
+    } else {
+      if (!x.on_tape()) return Var<T>(T(x.value() / y.value()));
+      T inv = 1.0 / y.value();
+      return Var<T>(T(x.value() / y.value()), 1.0, Tape<T>::active().push_linear(x.index(), T(inv * x.coeff())));
+    }
+  }
+  T inv = 1.0 / y.value();
+  T z = x.value() / y.value();
+  const double cx = x.coeff(), cy = y.coeff();
+  auto& tape = Tape<T>::active();
+  if (!x.on_tape()) {
+    // z = c / y: dz/dy = -z/y, d2z/dy2 = 2z/y^2
+    const double d2 = 2.0 * value_of(z) * value_of(inv) * value_of(inv);
+    T dy = -z * inv * cy;
+    return Var<T>(std::move(z), 1.0, tape.push_nonlinear(y.index(), dy, d2 * cy * cy));
+  }
+  const double vi = value_of(inv), vz = value_of(z);
+  T dx = inv * cx;
+  T dy = -z * inv * cy;
+  return Var<T>(std::move(z), 1.0,
+                tape.push_nonlinear(x.index(), dx, y.index(), dy, 0.0, -vi * vi * cx * cy, 2.0 * vz * vi * vi * cy * cy));
+}
+
+template <class T>
+Var<T> operator+(const Var<T>& x, double c) {
+  if (x.on_tape()) Tape<T>::active().note_shared(x.index());
+  return Var<T>(T(x.value() + c), x.coeff(), x.index());
+}
+template <class T>
+Var<T> operator+(double c, const Var<T>& x) {
+  return x + c;
+}
+template <class T>
+Var<T> operator-(const Var<T>& x, double c) {
+  if (x.on_tape()) Tape<T>::active().note_shared(x.index());
+  return Var<T>(T(x.value() - c), x.coeff(), x.index());
+}
+template <class T>
+Var<T> operator-(double c, const Var<T>& x) {
+  if (x.on_tape()) Tape<T>::active().note_shared(x.index());
+  return Var<T>(T(c - x.value()), -x.coeff(), x.index());
+}
+template <class T>
+Var<T> operator*(const Var<T>& x, double c) {
+  if (!x.on_tape() || c == 0.0) return Var<T>(T(x.value() * c));
+  Tape<T>::active().note_shared(x.index());
+  return Var<T>(T(x.value() * c), x.coeff() * c, x.index());
+}
+template <class T>
+Var<T> operator*(double c, const Var<T>& x) {
+  return x * c;
+}
+template <class T>
+Var<T> operator/(const Var<T>& x, double c) {
+  if (!x.on_tape()) return Var<T>(T(x.value() / c));
+  Tape<T>::active().note_shared(x.index());
+  return Var<T>(T(x.value() / c), x.coeff() / c, x.index());
+}
+template <class T>
+Var<T> operator/(double c, const Var<T>& x) {
+  return Var<T>(c) / x;
+}
+
+#define HESSFIT_AD_VAR_INNER_OP(OP)                          \
+  template <class T>                                         \
+    requires(!std::same_as<T, double>)                       \
+  Var<T> operator OP(const Var<T>& x, const T& c) {          \
+    return x OP Var<T>(c);                                   \
+  }                                                          \
+  template <class T>                                         \
+    requires(!std::same_as<T, double>)                       \
+  Var<T> operator OP(const T& c, const Var<T>& x) {          \
+    return Var<T>(c) OP x;                                   \
+  }
+HESSFIT_AD_VAR_INNER_OP(+)
+HESSFIT_AD_VAR_INNER_OP(-)
+HESSFIT_AD_VAR_INNER_OP(*)
+HESSFIT_AD_VAR_INNER_OP(/)
+#undef HESSFIT_AD_VAR_INNER_OP
+
+template <class T>
+std::ostream& operator<<(std::ostream& os, const Var<T>& x) {
+  return os << x.value();
+}
+
+}  // namespace hessfit::ad
