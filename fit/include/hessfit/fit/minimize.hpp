@@ -1,0 +1,160 @@
+// Minimisation of an Objective over its free parameters, within their bounds.
+//
+// Newton (Method::kNewton) is a trust-region Newton method with the exact Hessian. Each iteration
+// solves the trust-region subproblem exactly (eigendecomposition, More & Sorensen 1983)
+//
+//     min_p  g^T p + 1/2 p^T H p   subject to  ||D p|| <= Delta,   D = diag(sqrt|H_ii|),
+//
+// i.e. p = -(H + sigma D^2)^-1 g with the smallest sigma >= max(0, -lambda_min) that keeps the step
+// inside the region, so an indefinite Hessian is handled without being modified, and Delta is
+// measured in "standard deviations". Bounds are respected by an active set (parameters on a bound
+// whose gradient points outward are held there) and projected steps; a trial point where f is not
+// finite is an invalid step (the region shrinks), never an error. Convergence is declared when the
+// expected distance to the minimum over the free, non-active parameters
+//
+//     EDM = 1/2 g^T H^-1 g  <=  edm_tolerance * up / 0.5
+//
+// and H has no significantly negative curvature there (not a saddle).
+//
+// Quasi-Newton (kLbfgs, kBfgs) runs Ceres' GradientProblemSolver on internal, unbounded
+// coordinates u (Minuit's transforms: x = a + (b - a)(sin u + 1)/2 for two bounds,
+// x = a - 1 + sqrt(u^2 + 1) for a lower one, x = b + 1 - sqrt(u^2 + 1) for an upper one). Results,
+// the EDM (from the exact Hessian at the end point) and everything else are reported in the
+// user's coordinates.
+//
+// kHybrid (the default) runs L-BFGS from the start, then Newton from the L-BFGS end point and,
+// independently, from the start; it keeps the lowest converged minimum. L-BFGS is cheap and does
+// not get trapped by the first valley the way a full Newton step can, Newton polishes to an EDM
+// far below what a quasi-Newton method reaches, and the two paths guard one another against local
+// minima (on the shared ATLAS staus workspace Minuit stops in a local minimum 0.043 above the
+// global one).
+#pragma once
+
+#include <Eigen/Core>
+
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "hessfit/fit/objective.hpp"
+
+namespace hessfit::fit {
+
+enum class Method {
+  kHybrid,  // L-BFGS then Newton, and Newton from the start; lowest converged minimum wins
+  kNewton,  // trust-region Newton with the exact Hessian
+  kLbfgs,   // Ceres L-BFGS on bound-transformed coordinates
+  kBfgs,    // Ceres dense BFGS on bound-transformed coordinates
+};
+
+enum class Termination {
+  kConverged,       // EDM below the target, no negative curvature: a minimum
+  kMaxIterations,   // iteration (or evaluation) limit reached first
+  kNoProgress,      // no step reduces f any more (trust region collapsed, line search failed)
+                    // while the EDM is still above its target
+  kNonFiniteStart,  // f, its gradient or Hessian is not finite at the starting point
+};
+
+/// Per-parameter state at a minimum.
+enum class ParameterState {
+  kFree,          // free and inside its bounds (possibly touching a bound that does not hold it)
+  kFixed,         // fixed by the user
+  kAtLowerBound,  // held by its lower bound: the gradient points outward (active constraint)
+  kAtUpperBound,  // held by its upper bound
+};
+
+std::string to_string(Method method);
+std::string to_string(Termination termination);
+std::string to_string(ParameterState state);
+
+struct NewtonOptions {
+  /// Newton iterations (one Hessian each).
+  int max_iterations = 100;
+  /// First trust-region radius, in units of ||D p|| (about one standard deviation per unit).
+  double initial_trust_radius = 1.0;
+  double max_trust_radius = 1e6;
+  /// Stop with kNoProgress when the radius shrinks below this.
+  double min_trust_radius = 1e-14;
+  /// A step is accepted when (f - f_trial) / (model decrease) > accept_ratio.
+  double accept_ratio = 1e-4;
+  /// Relative noise of f: when the model decrease is below noise * max(1, |f|), the step is
+  /// accepted if f does not rise by more than that (the ratio test is meaningless in rounding).
+  double relative_function_noise = 1e-14;
+  /// A minimum may have Hessian eigenvalues (of D^-1 H D^-1, unit diagonal) down to -this;
+  /// below, the point is treated as a saddle and the minimiser steps along negative curvature.
+  double negative_curvature_tolerance = 1e-6;
+};
+
+struct QuasiNewtonOptions {
+  int max_iterations = 10000;
+  /// Rank of the L-BFGS inverse-Hessian approximation.
+  int lbfgs_rank = 20;
+  /// Ceres stops when |f_new - f_old| < function_tolerance * |f_old|.
+  double function_tolerance = 1e-13;
+  /// Ceres stops when max_i |u_i - u_i'| < gradient_tolerance after a projected gradient step.
+  double gradient_tolerance = 1e-10;
+  /// Ceres stops when |step| < parameter_tolerance * (|u| + parameter_tolerance).
+  double parameter_tolerance = 1e-12;
+};
+
+struct MinimizeOptions {
+  Method method = Method::kHybrid;
+  /// Converged when EDM = 1/2 g^T H^-1 g <= edm_tolerance * up / 0.5 (so 1e-8 for an NLL,
+  /// 2e-8 for a chi-square). Minuit's default target is 1e-4 for an NLL (tol 0.1).
+  double edm_tolerance = 1e-8;
+  NewtonOptions newton;
+  QuasiNewtonOptions quasi_newton;
+};
+
+/// One stage of a minimisation (kHybrid runs several).
+struct MinimizeStage {
+  Method method = Method::kNewton;
+  Termination termination = Termination::kNoProgress;
+  std::string message;
+  double fval = std::numeric_limits<double>::quiet_NaN();
+  double edm = std::numeric_limits<double>::quiet_NaN();
+  int iterations = 0;
+  int evaluations = 0;
+  double time_seconds = 0.0;
+};
+
+struct [[nodiscard]] MinimizeResult {
+  Termination termination = Termination::kNoProgress;
+  std::string message;  // always set, for people
+  Method method = Method::kHybrid;
+
+  /// All parameters (fixed ones included), user coordinates.
+  Eigen::VectorXd x;
+  double fval = std::numeric_limits<double>::quiet_NaN();
+  /// 1/2 g^T H^-1 g over the free parameters not held by a bound.
+  double edm = std::numeric_limits<double>::quiet_NaN();
+  /// Exact gradient and Hessian of f at x, over all parameters (n and n x n).
+  Eigen::VectorXd gradient;
+  Eigen::MatrixXd hessian;
+  /// State of every parameter at x (fixed, free, held by a bound).
+  std::vector<ParameterState> parameter_states;
+  /// Smallest eigenvalue of the scaled Hessian D^-1 H D^-1 (unit diagonal) over the free,
+  /// non-active parameters; negative means not a minimum.
+  double min_scaled_eigenvalue = std::numeric_limits<double>::quiet_NaN();
+
+  int iterations = 0;             // Newton + quasi-Newton iterations, all stages
+  int evaluations = 0;            // objective evaluations of any kind
+  int gradient_evaluations = 0;   // of which with a gradient
+  int hessian_evaluations = 0;    // of which with a Hessian
+  double time_seconds = 0.0;      // wall time
+  std::vector<MinimizeStage> stages;
+
+  bool converged() const { return termination == Termination::kConverged; }
+  /// One line: termination, fval, EDM, iterations, evaluations, time.
+  std::string brief_report() const;
+};
+
+/// Minimises `objective` from its current values over its free parameters.
+MinimizeResult minimize(const Objective& objective, const MinimizeOptions& options = {});
+
+/// Same, starting from `start` (all n parameters; the entries of fixed parameters are ignored:
+/// they stay at the objective's values; free entries are clamped into the bounds).
+MinimizeResult minimize(const Objective& objective, const Eigen::VectorXd& start,
+                        const MinimizeOptions& options = {});
+
+}  // namespace hessfit::fit

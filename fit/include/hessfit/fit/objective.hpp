@@ -1,0 +1,157 @@
+// The objective a fit minimises: a negative log-likelihood (or chi-square) of n parameters,
+// with its exact gradient and Hessian from automatic differentiation, and the parameter
+// bookkeeping a physicist needs (names, bounds, fixed flags, starting values).
+//
+//   f(x) : R^n -> R,   g = grad f (reverse mode),   H = grad^2 f (forward-over-reverse)
+//
+// The error definition `up` says how much f rises for a one-standard-deviation move:
+// up = 0.5 for f = -log L, up = 1 for f = chi^2 (= -2 log L). Everything downstream is
+// expressed with it: covariance = 2 up H^-1, MINOS crossings at f_min + up * q.
+//
+// An Objective is a cheap value type: copies share the (immutable) callable and names, and own
+// their parameter state (values, bounds, fixed flags), so that profile fits, MINOS and impacts
+// copy it, fix a parameter and minimise, without rebuilding or re-taping anything. The callable
+// must be safe to call from several threads at once (a pure function of x; hessfit::ad keeps its
+// tapes thread-local).
+#pragma once
+
+#include <Eigen/Core>
+
+#include <functional>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "hessfit/autodiff.hpp"
+
+namespace hessfit::fit {
+
+/// Error definition of a negative log-likelihood, f = -log L.
+inline constexpr double kErrorDefNll = 0.5;
+/// Error definition of a chi-square, f = -2 log L.
+inline constexpr double kErrorDefChiSquare = 1.0;
+
+/// A closed interval [lower, upper]; an infinite end means "no bound on that side".
+struct Bounds {
+  double lower = -std::numeric_limits<double>::infinity();
+  double upper = std::numeric_limits<double>::infinity();
+
+  bool has_lower() const { return lower > -std::numeric_limits<double>::infinity(); }
+  bool has_upper() const { return upper < std::numeric_limits<double>::infinity(); }
+  bool contains(double v) const { return v >= lower && v <= upper; }
+  double clamp(double v) const { return v < lower ? lower : (v > upper ? upper : v); }
+};
+
+class Objective {
+ public:
+  /// f(x); x is the full parameter vector (fixed parameters included).
+  using ValueFunction = std::function<double(const Eigen::VectorXd& x)>;
+  /// f(x) and g = df/dx (g resized to n by the callee).
+  using GradientFunction = std::function<double(const Eigen::VectorXd& x, Eigen::VectorXd& g)>;
+  /// f(x), g and the n x n Hessian H (resized by the callee).
+  using HessianFunction =
+      std::function<double(const Eigen::VectorXd& x, Eigen::VectorXd& g, Eigen::MatrixXd& h)>;
+
+  /// The three evaluators. `value` is optional: without it, values come from `gradient`.
+  struct Functions {
+    ValueFunction value;
+    GradientFunction gradient;
+    HessianFunction hessian;
+  };
+
+  /// An objective from a generic callable written once with `auto` scalars,
+  ///   auto nll = [&](const auto& x) { ...; return value; };   // x: Eigen vector of scalars
+  /// differentiated exactly by hessfit::ad (gradient by reverse mode, Hessian forward-over-reverse).
+  /// `bounds` may be empty (no bounds); `init` gives the starting values.
+  /// Throws std::invalid_argument on inconsistent sizes, duplicate names, or init outside bounds.
+  template <class F>
+  static Objective from_callable(F nll, std::vector<std::string> names, Eigen::VectorXd init,
+                                 std::vector<Bounds> bounds = {}, double errordef = kErrorDefNll) {
+    auto f = std::make_shared<const F>(std::move(nll));
+    Functions fns;
+    fns.value = [f](const Eigen::VectorXd& x) -> double { return static_cast<double>((*f)(x)); };
+    fns.gradient = [f](const Eigen::VectorXd& x, Eigen::VectorXd& g) -> double {
+      return hessfit::ad::value_and_gradient(*f, x, g);
+    };
+    fns.hessian = [f](const Eigen::VectorXd& x, Eigen::VectorXd& g, Eigen::MatrixXd& h) -> double {
+      return hessfit::ad::value_gradient_hessian(*f, x, g, h);
+    };
+    return from_functions(std::move(fns), std::move(names), std::move(init), std::move(bounds),
+                          errordef);
+  }
+
+  /// An objective from hand-written (or externally differentiated) evaluators.
+  static Objective from_functions(Functions functions, std::vector<std::string> names,
+                                  Eigen::VectorXd init, std::vector<Bounds> bounds = {},
+                                  double errordef = kErrorDefNll);
+
+  // --- parameters --------------------------------------------------------------------------
+  int size() const { return static_cast<int>(values_.size()); }
+  const std::vector<std::string>& names() const { return shared_->names; }
+  const std::string& name(int i) const { return shared_->names[static_cast<std::size_t>(i)]; }
+  /// Index of a parameter; throws std::invalid_argument naming it when unknown.
+  int index(std::string_view name) const;
+  /// Index of a parameter, or nothing when unknown.
+  std::optional<int> find(std::string_view name) const;
+
+  /// Current values: the starting point of the next minimisation, and the values of fixed
+  /// parameters.
+  const Eigen::VectorXd& values() const { return values_; }
+  double value_of(std::string_view name) const { return values_[index(name)]; }
+  /// Sets one value / all values; throws std::invalid_argument if outside the bounds.
+  void set_value(std::string_view name, double value) { set_value(index(name), value); }
+  void set_value(int i, double value);
+  void set_values(const Eigen::VectorXd& values);
+
+  const std::vector<Bounds>& bounds() const { return bounds_; }
+  const Bounds& bounds(int i) const { return bounds_[static_cast<std::size_t>(i)]; }
+  /// Replaces a parameter's bounds (the value is clamped into them).
+  void set_bounds(std::string_view name, Bounds bounds) { set_bounds(index(name), bounds); }
+  void set_bounds(int i, Bounds bounds);
+
+  bool is_fixed(int i) const { return fixed_[static_cast<std::size_t>(i)]; }
+  bool is_fixed(std::string_view name) const { return is_fixed(index(name)); }
+  const std::vector<bool>& fixed() const { return fixed_; }
+  /// Fixes a parameter at its current value, or at `value`.
+  void fix(std::string_view name) { fix(index(name)); }
+  void fix(std::string_view name, double value) { fix(index(name), value); }
+  void fix(int i);
+  void fix(int i, double value);
+  void release(std::string_view name) { release(index(name)); }
+  void release(int i);
+
+  /// Indices of the free parameters, ascending.
+  std::vector<int> free_indices() const;
+  int n_free() const;
+
+  double errordef() const { return errordef_; }
+  /// Throws std::invalid_argument unless errordef > 0.
+  void set_errordef(double errordef);
+
+  // --- evaluation (full parameter vector; thread-safe if the callable is) -------------------
+  double value(const Eigen::VectorXd& x) const;
+  double value_and_gradient(const Eigen::VectorXd& x, Eigen::VectorXd& g) const;
+  double value_gradient_hessian(const Eigen::VectorXd& x, Eigen::VectorXd& g,
+                                Eigen::MatrixXd& h) const;
+
+ private:
+  struct Shared {
+    Functions functions;
+    std::vector<std::string> names;
+    std::unordered_map<std::string, int> index;
+  };
+  Objective() = default;
+
+  std::shared_ptr<const Shared> shared_;
+  Eigen::VectorXd values_;
+  std::vector<Bounds> bounds_;
+  std::vector<bool> fixed_;
+  double errordef_ = kErrorDefNll;
+};
+
+}  // namespace hessfit::fit

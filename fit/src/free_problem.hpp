@@ -1,0 +1,126 @@
+// Internal: an Objective seen over its free parameters only (the space every minimiser works in),
+// with evaluation counters, and the exact trust-region model shared by the Newton minimiser and
+// the stationarity analysis (EDM, active bounds) of every result.
+#pragma once
+
+#include <Eigen/Core>
+
+#include <chrono>
+#include <limits>
+#include <vector>
+
+#include "hessfit/fit/minimize.hpp"
+#include "hessfit/fit/objective.hpp"
+
+namespace hessfit::fit::detail {
+
+struct Counters {
+  int evaluations = 0;
+  int gradient_evaluations = 0;
+  int hessian_evaluations = 0;
+};
+
+/// f restricted to the free parameters of an objective; fixed parameters at the objective's values.
+class FreeProblem {
+ public:
+  FreeProblem(const Objective& objective, const Eigen::VectorXd& start_full);
+
+  int size() const { return static_cast<int>(free_.size()); }
+  const std::vector<int>& free() const { return free_; }
+  const Eigen::VectorXd& lower() const { return lower_; }
+  const Eigen::VectorXd& upper() const { return upper_; }
+  const Objective& objective() const { return objective_; }
+  /// The starting point over the free parameters, clamped into the bounds.
+  const Eigen::VectorXd& start() const { return start_; }
+
+  Eigen::VectorXd full(const Eigen::VectorXd& x) const;
+  double value(const Eigen::VectorXd& x);
+  double value_and_gradient(const Eigen::VectorXd& x, Eigen::VectorXd& g);
+  /// Also returns the full-space gradient and Hessian (kept for the result).
+  double value_gradient_hessian(const Eigen::VectorXd& x, Eigen::VectorXd& g, Eigen::MatrixXd& h,
+                                Eigen::VectorXd& g_full, Eigen::MatrixXd& h_full);
+
+  Counters counters;
+
+ private:
+  const Objective& objective_;
+  std::vector<int> free_;
+  Eigen::VectorXd base_;
+  Eigen::VectorXd lower_, upper_, start_;
+};
+
+/// The quadratic model g^T p + 1/2 p^T H p over a subset of parameters, in scaled coordinates
+/// y = D p (D = diag(scale)), eigendecomposed: D^-1 H D^-1 = V diag(lambda) V^T, gamma = V^T D^-1 g.
+struct QuadraticModel {
+  Eigen::VectorXd scale;
+  Eigen::VectorXd eigenvalues;  // ascending
+  Eigen::MatrixXd eigenvectors;
+  Eigen::VectorXd gamma;
+  /// 1/2 g^T H^-1 g with |lambda| floored at kEigenvalueFloor (relative to the largest).
+  double edm = 0.0;
+  double min_eigenvalue = 0.0;
+};
+
+inline constexpr double kEigenvalueFloor = 1e-13;
+
+/// D_i = sqrt|H_ii|, floored so that a zero diagonal does not make D singular.
+Eigen::VectorXd hessian_scale(const Eigen::MatrixXd& h);
+QuadraticModel make_quadratic_model(const Eigen::MatrixXd& h, const Eigen::VectorXd& g,
+                                    const Eigen::VectorXd& scale);
+
+struct TrustRegionStep {
+  Eigen::VectorXd p;          // unscaled step
+  double scaled_norm = 0.0;   // ||D p||
+  double shift = 0.0;         // sigma in (H + sigma D^2) p = -g
+};
+/// Exact solution of min g^T p + 1/2 p^T H p subject to ||D p|| <= radius (More-Sorensen,
+/// with the hard case).
+TrustRegionStep solve_trust_region(const QuadraticModel& model, double radius);
+
+/// Stationarity of a point over the free parameters: which are held by a bound, the EDM over the
+/// others, and the smallest scaled eigenvalue there.
+struct Stationarity {
+  std::vector<bool> held;        // per free parameter: on a bound with the gradient pointing out
+  std::vector<int> inner;        // free parameters not held (positions in the free vector)
+  QuadraticModel model;          // over `inner`
+};
+Stationarity analyse_stationarity(const Eigen::MatrixXd& h, const Eigen::VectorXd& g,
+                                  const Eigen::VectorXd& x, const Eigen::VectorXd& lower,
+                                  const Eigen::VectorXd& upper);
+
+/// Per-parameter state for the result: a held parameter is reported at its bound only when
+/// releasing it would change the EDM by more than a tenth of the target (a bound that the
+/// unconstrained minimum merely touches, with zero multiplier, does not count).
+std::vector<ParameterState> parameter_states(const FreeProblem& problem, const Eigen::VectorXd& x,
+                                             const Eigen::MatrixXd& h, const Eigen::VectorXd& g,
+                                             const Stationarity& stationarity,
+                                             double edm_target);
+
+double seconds_since(std::chrono::steady_clock::time_point start);
+
+/// Exact derivatives at a point, free and full coordinates.
+struct Evaluation {
+  double f = std::numeric_limits<double>::quiet_NaN();
+  Eigen::VectorXd g, g_full;
+  Eigen::MatrixXd h, h_full;
+  bool finite() const;
+};
+Evaluation evaluate(FreeProblem& problem, const Eigen::VectorXd& x);
+
+/// Final bookkeeping shared by all minimisers: fills x, fval, gradient, hessian, EDM, parameter
+/// states and counters of `result` from the evaluation at x (free coordinates). Does not set the
+/// termination.
+void fill_result(FreeProblem& problem, const Eigen::VectorXd& x, const Evaluation& at_x,
+                 double edm_target, MinimizeResult& result);
+
+MinimizeResult newton_minimize(const Objective& objective, const Eigen::VectorXd& start_full,
+                               const MinimizeOptions& options);
+MinimizeResult quasi_newton_minimize(const Objective& objective, const Eigen::VectorXd& start_full,
+                                     const MinimizeOptions& options, Method method);
+
+/// EDM target in the objective's units.
+inline double edm_target(const Objective& objective, const MinimizeOptions& options) {
+  return options.edm_tolerance * objective.errordef() / kErrorDefNll;
+}
+
+}  // namespace hessfit::fit::detail

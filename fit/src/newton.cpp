@@ -1,0 +1,209 @@
+// Trust-region Newton with the exact Hessian and an active set for the bounds (see minimize.hpp).
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+#include "free_problem.hpp"
+
+namespace hessfit::fit::detail {
+namespace {
+
+std::string format(const char* fmt, double a, double b = 0.0, double c = 0.0) {
+  char buffer[256];
+  std::snprintf(buffer, sizeof buffer, fmt, a, b, c);
+  return buffer;
+}
+
+// Largest alpha in [0, 1] with x + alpha p inside [lower, upper].
+double max_feasible_fraction(const Eigen::VectorXd& x, const Eigen::VectorXd& p,
+                             const Eigen::VectorXd& lower, const Eigen::VectorXd& upper) {
+  double alpha = 1.0;
+  for (Eigen::Index k = 0; k < x.size(); ++k) {
+    if (p[k] < 0.0 && std::isfinite(lower[k])) alpha = std::min(alpha, (lower[k] - x[k]) / p[k]);
+    if (p[k] > 0.0 && std::isfinite(upper[k])) alpha = std::min(alpha, (upper[k] - x[k]) / p[k]);
+  }
+  return std::max(0.0, alpha);
+}
+
+Eigen::VectorXd clamp(const Eigen::VectorXd& x, const Eigen::VectorXd& lower,
+                      const Eigen::VectorXd& upper) {
+  return x.cwiseMax(lower).cwiseMin(upper);
+}
+
+}  // namespace
+
+bool Evaluation::finite() const {
+  return std::isfinite(f) && g.allFinite() && h.allFinite();
+}
+
+Evaluation evaluate(FreeProblem& problem, const Eigen::VectorXd& x) {
+  Evaluation e;
+  e.f = problem.value_gradient_hessian(x, e.g, e.h, e.g_full, e.h_full);
+  return e;
+}
+
+void fill_result(FreeProblem& problem, const Eigen::VectorXd& x, const Evaluation& at,
+                 double edm_target, MinimizeResult& result) {
+  result.x = problem.full(x);
+  result.fval = at.f;
+  result.gradient = at.g_full;
+  result.hessian = at.h_full;
+  if (at.finite()) {
+    const Stationarity st = analyse_stationarity(at.h, at.g, x, problem.lower(), problem.upper());
+    result.edm = st.model.edm;
+    result.min_scaled_eigenvalue =
+        st.model.eigenvalues.size() ? st.model.min_eigenvalue
+                                    : std::numeric_limits<double>::quiet_NaN();
+    result.parameter_states = parameter_states(problem, x, at.h, at.g, st, edm_target);
+  } else {
+    result.edm = std::numeric_limits<double>::quiet_NaN();
+    result.parameter_states.assign(static_cast<std::size_t>(problem.objective().size()),
+                                   ParameterState::kFixed);
+    for (const int i : problem.free()) {
+      result.parameter_states[static_cast<std::size_t>(i)] = ParameterState::kFree;
+    }
+  }
+  result.evaluations += problem.counters.evaluations;
+  result.gradient_evaluations += problem.counters.gradient_evaluations;
+  result.hessian_evaluations += problem.counters.hessian_evaluations;
+  problem.counters = {};
+}
+
+MinimizeResult newton_minimize(const Objective& objective, const Eigen::VectorXd& start_full,
+                               const MinimizeOptions& options) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const NewtonOptions& opt = options.newton;
+  const double target = edm_target(objective, options);
+  MinimizeResult result;
+  result.method = Method::kNewton;
+  FreeProblem problem(objective, start_full);
+  const Eigen::VectorXd& lower = problem.lower();
+  const Eigen::VectorXd& upper = problem.upper();
+
+  Eigen::VectorXd x = problem.start();
+  Evaluation at = evaluate(problem, x);
+  if (!at.finite()) {
+    result.termination = Termination::kNonFiniteStart;
+    result.message = std::isfinite(at.f) ? "the gradient or Hessian is not finite at the start"
+                                         : "f is not finite at the start (f = " +
+                                               format("%g", at.f) + ")";
+    fill_result(problem, x, at, target, result);
+    result.time_seconds = seconds_since(t0);
+    result.stages.push_back({Method::kNewton, result.termination, result.message, result.fval,
+                             result.edm, 0, result.evaluations, result.time_seconds});
+    return result;
+  }
+
+  double radius = opt.initial_trust_radius;
+  int iterations = 0;
+  for (;;) {
+    Stationarity st = analyse_stationarity(at.h, at.g, x, lower, upper);
+    if (st.model.edm <= target &&
+        (st.inner.empty() || st.model.min_eigenvalue >= -opt.negative_curvature_tolerance)) {
+      result.termination = Termination::kConverged;
+      result.message = format("converged: EDM %.3g <= %.3g", st.model.edm, target) + " after " +
+                       std::to_string(iterations) + " Newton iterations";
+      break;
+    }
+    if (iterations >= opt.max_iterations) {
+      result.termination = Termination::kMaxIterations;
+      result.message = "stopped after " + std::to_string(iterations) +
+                       format(" Newton iterations with EDM %.3g > %.3g", st.model.edm, target);
+      break;
+    }
+    ++iterations;
+
+    const Eigen::VectorXd scale = hessian_scale(at.h);
+    std::vector<bool> held = st.held;
+    std::vector<int> inner = st.inner;
+    QuadraticModel model = std::move(st.model);
+    bool accepted = false;
+    bool collapsed = false;
+    while (!accepted) {
+      // Solve over the parameters not held; a parameter on a bound whose Newton component points
+      // out of the box joins the held set (its multiplier is positive for this step).
+      TrustRegionStep step;
+      for (;;) {
+        step = solve_trust_region(model, radius);
+        bool extended = false;
+        for (std::size_t j = 0; j < inner.size(); ++j) {
+          const int k = inner[j];
+          const double pj = step.p[static_cast<Eigen::Index>(j)];
+          if ((x[k] <= lower[k] && pj < 0.0) || (x[k] >= upper[k] && pj > 0.0)) {
+            held[static_cast<std::size_t>(k)] = true;
+            extended = true;
+          }
+        }
+        if (!extended) break;
+        inner.clear();
+        for (int k = 0; k < problem.size(); ++k) {
+          if (!held[static_cast<std::size_t>(k)]) inner.push_back(k);
+        }
+        model = make_quadratic_model(at.h(inner, inner), at.g(inner), scale(inner));
+      }
+      Eigen::VectorXd p = Eigen::VectorXd::Zero(problem.size());
+      p(inner) = step.p;
+      Eigen::VectorXd trial = clamp(x + p, lower, upper);
+      Eigen::VectorXd s = trial - x;
+      double predicted = -(at.g.dot(s) + 0.5 * s.dot(at.h * s));
+      if (!(predicted > 0.0)) {
+        // The projection spoilt the model decrease: truncate at the first bound instead.
+        s = max_feasible_fraction(x, p, lower, upper) * p;
+        trial = clamp(x + s, lower, upper);
+        s = trial - x;
+        predicted = -(at.g.dot(s) + 0.5 * s.dot(at.h * s));
+      }
+      const double step_norm = s.cwiseProduct(scale).norm();
+      if (step_norm == 0.0) {
+        collapsed = true;
+        break;
+      }
+      const double f_trial = problem.value(trial);
+      const double noise = opt.relative_function_noise * std::max(1.0, std::abs(at.f));
+      const double actual = at.f - f_trial;
+      bool ok = std::isfinite(f_trial) &&
+                (predicted > noise ? actual > opt.accept_ratio * predicted : actual >= -noise);
+      Evaluation next;
+      if (ok) {
+        next = evaluate(problem, trial);
+        ok = next.finite();
+      }
+      if (ok) {
+        const double rho = predicted > noise ? actual / predicted : 1.0;
+        if (rho > 0.75 && step_norm > 0.8 * radius) {
+          radius = std::min(3.0 * radius, opt.max_trust_radius);
+        } else if (rho < 0.25) {
+          radius = 0.5 * step_norm;
+        }
+        x = trial;
+        at = std::move(next);
+        accepted = true;
+      } else {
+        radius = 0.25 * std::min(radius, step_norm);
+        if (radius < opt.min_trust_radius) {
+          collapsed = true;
+          break;
+        }
+      }
+    }
+    if (collapsed) {
+      const Stationarity now = analyse_stationarity(at.h, at.g, x, lower, upper);
+      result.termination = Termination::kNoProgress;
+      result.message = "no step lowers f any more (trust region collapsed) after " +
+                       std::to_string(iterations) +
+                       format(" Newton iterations; EDM %.3g > %.3g", now.model.edm, target);
+      break;
+    }
+  }
+  result.iterations = iterations;
+  fill_result(problem, x, at, target, result);
+  result.time_seconds = seconds_since(t0);
+  result.stages.push_back({Method::kNewton, result.termination, result.message, result.fval,
+                           result.edm, iterations, result.evaluations, result.time_seconds});
+  return result;
+}
+
+}  // namespace hessfit::fit::detail
