@@ -25,7 +25,7 @@ Eigen::VectorXd central_difference_gradient(F&& f, const Eigen::VectorXd& x, dou
 
 /// Hessian by central differences of function values (second order), symmetrised.
 template <class F>
-Eigen::MatrixXd central_difference_hessian(F&& f, const Eigen::VectorXd& x, double h = 1e-4) {
+Eigen::MatrixXd central_difference_hessian(F&& f, const Eigen::VectorXd& x, double h = 1e-3) {
   const Eigen::Index n = x.size();
   Eigen::MatrixXd H(n, n);
   auto at = [&](Eigen::Index i, double si, Eigen::Index j, double sj) {

@@ -1,0 +1,103 @@
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "functions.hpp"
+#include "hessfit/autodiff.hpp"
+
+namespace {
+
+using namespace hessfit::ad;
+using namespace hessfit::ad::testing;
+
+TEST(TapeScope, RewindsTheTapeWhenAnExceptionPasses) {
+  auto& tape = Tape<double>::active();
+  const std::int32_t before = tape.size();
+  const std::size_t args_before = tape.arg_count();
+  try {
+    TapeScope<double> scope;
+    auto x = Var<double>::input(1.0);
+    auto y = exp(x) * x + x;
+    (void)y;
+    EXPECT_GT(tape.size(), before);
+    throw std::runtime_error("model failed");
+  } catch (const std::runtime_error&) {
+  }
+  EXPECT_EQ(tape.size(), before);
+  EXPECT_EQ(tape.arg_count(), args_before);
+}
+
+TEST(TapeScope, DriversLeaveTheTapeAsTheyFoundIt) {
+  auto throwing = [](const auto& x) {
+    if (x[0] > 0.0) throw std::domain_error("x > 0");
+    return x[0];
+  };
+  auto& tape = Tape<double>::active();
+  const std::int32_t before = tape.size();
+  EXPECT_THROW(gradient(throwing, Eigen::VectorXd::Ones(4)), std::domain_error);
+  EXPECT_THROW(hessian(throwing, Eigen::VectorXd::Ones(4)), std::domain_error);
+  EXPECT_EQ(tape.size(), before);
+  EXPECT_EQ(gradient(throwing, -Eigen::VectorXd::Ones(2)), Eigen::Vector2d(1.0, 0.0));
+}
+
+TEST(Tape, RecordsARunOfPlusEqualsAsOneNode) {
+  TapeScope<double> scope;
+  auto& tape = scope.tape();
+  std::vector<Var<double>> x;
+  for (int i = 0; i < 50; ++i) x.push_back(Var<double>::input(0.1 * i));
+  const std::int32_t before = tape.size();
+  Var<double> s = 0.0;
+  for (int i = 0; i < 50; ++i) s += (1.0 + i) * x[static_cast<std::size_t>(i)];
+  EXPECT_EQ(tape.size() - before, 1);  // one 50-argument sum node
+  std::vector<double> adjoint;
+  tape.adjoints(s.index(), 0, adjoint);
+  for (int i = 0; i < 50; ++i) EXPECT_EQ(adjoint[static_cast<std::size_t>(x[static_cast<std::size_t>(i)].index())], 1.0 + i);
+}
+
+TEST(Tape, DoesNotGrowASumThatIsReferencedElsewhere) {
+  TapeScope<double> scope;
+  auto a = Var<double>::input(1.0), b = Var<double>::input(2.0), c = Var<double>::input(4.0);
+  Var<double> s = a + b;
+  const Var<double> copy = s;  // copy refers to the node a + b
+  s += c;
+  EXPECT_EQ(copy.value(), 3.0);
+  EXPECT_EQ(s.value(), 7.0);
+  std::vector<double> adjoint;
+  scope.tape().adjoints(copy.index(), 0, adjoint);
+  EXPECT_EQ(adjoint[static_cast<std::size_t>(c.index())], 0.0);  // c must not have leaked into copy
+  EXPECT_EQ(adjoint[static_cast<std::size_t>(a.index())], 1.0);
+}
+
+TEST(Tape, ReusesItsStorageAcrossEvaluations) {
+  const Eigen::VectorXd x = Eigen::VectorXd::LinSpaced(30, -1.0, 1.0);
+  Eigen::VectorXd g;
+  value_and_gradient(dense_fn, x, g);
+  auto& tape = Tape<double>::active();
+  const std::size_t args = tape.arg_count();
+  const Eigen::VectorXd g1 = g;
+  value_and_gradient(dense_fn, x, g);
+  EXPECT_EQ(tape.arg_count(), args);
+  EXPECT_EQ(g, g1);
+}
+
+TEST(Tape, TwoThreadsComputeHessiansAtOnce) {
+  const Eigen::VectorXd x1 = Eigen::VectorXd::LinSpaced(25, -1.0, 1.0);
+  const Eigen::VectorXd x2 = Eigen::VectorXd::LinSpaced(25, 0.5, -0.7);
+  const Eigen::MatrixXd expected1 = hessian(dense_fn, x1);
+  const Eigen::MatrixXd expected2 = hessian(dense_fn, x2, HessianMode::kReverseOverReverse);
+  std::vector<Eigen::MatrixXd> got1(20), got2(20);
+  std::thread t1([&] {
+    for (auto& h : got1) h = hessian(dense_fn, x1);
+  });
+  std::thread t2([&] {
+    for (auto& h : got2) h = hessian(dense_fn, x2, HessianMode::kReverseOverReverse);
+  });
+  t1.join();
+  t2.join();
+  for (const auto& h : got1) EXPECT_EQ(h, expected1);
+  for (const auto& h : got2) EXPECT_EQ(h, expected2);
+}
+
+}  // namespace
