@@ -71,7 +71,6 @@ Taped tape_function(F& f, const Eigen::VectorXd& x) {
     // y = coeff * node + shift: the output node's adjoint is coeff.
     t.output = y.index();
   }
-  t.input_nodes.shrink_to_fit();
   if (y.on_tape() && y.coeff() != 1.0) {
     t.output = tape.push_linear(y.index(), y.coeff());
   }
@@ -94,8 +93,9 @@ inline void check_sizes(const Eigen::VectorXd& x, const Eigen::VectorXd& v, cons
 }
 
 /// H V by forward-over-reverse on one taping; also the value and gradient.
+/// V = nullptr means the identity (HV = H).
 template <class F>
-double hessian_times(F& f, const Eigen::VectorXd& x, const Eigen::MatrixXd& V, Eigen::VectorXd* g,
+double hessian_times(F& f, const Eigen::VectorXd& x, const Eigen::MatrixXd* V, Eigen::VectorXd* g,
                      Eigen::MatrixXd& HV) {
   auto& tape = Tape<double>::active();
   TapeScope<double> scope(tape);
@@ -104,7 +104,7 @@ double hessian_times(F& f, const Eigen::VectorXd& x, const Eigen::MatrixXd& V, E
   std::vector<double> adjoint;
   if (t.output < 0) {
     if (g) g->setZero(x.size());
-    HV.setZero(x.size(), V.cols());
+    HV.setZero(x.size(), V ? V->cols() : x.size());
     return t.value;
   }
   tape.adjoints(t.output, t.first, adjoint);
@@ -112,12 +112,15 @@ double hessian_times(F& f, const Eigen::VectorXd& x, const Eigen::MatrixXd& V, E
   std::vector<std::int32_t> input_of_node(static_cast<std::size_t>(t.output + 1 - t.first), -1);
   for (std::size_t i = 0; i < t.input_nodes.size(); ++i)
     input_of_node[static_cast<std::size_t>(t.input_nodes[i] - t.first)] = static_cast<std::int32_t>(i);
-  if (V.cols() <= 2)
-    hessian_sweep<1>(tape, t.first, t.output, input_of_node, adjoint, V, HV);
-  else if (V.cols() <= 4)
-    hessian_sweep<4>(tape, t.first, t.output, input_of_node, adjoint, V, HV);
+  const Eigen::Index cols = V ? V->cols() : x.size();
+  if (cols <= 2)
+    hessian_sweep<1>(tape, t.first, t.output, input_of_node, adjoint, V, x.size(), HV);
+  else if (cols <= 4)
+    hessian_sweep<4>(tape, t.first, t.output, input_of_node, adjoint, V, x.size(), HV);
+  else if (cols <= 64)
+    hessian_sweep<8>(tape, t.first, t.output, input_of_node, adjoint, V, x.size(), HV);
   else
-    hessian_sweep<8>(tape, t.first, t.output, input_of_node, adjoint, V, HV);
+    hessian_sweep<16>(tape, t.first, t.output, input_of_node, adjoint, V, x.size(), HV);
   return t.value;
 }
 
@@ -144,9 +147,10 @@ Eigen::VectorXd gradient(F&& f, const Eigen::VectorXd& x) {
 /// f(x), gradient and exact Hessian (forward-over-reverse) from a single taping.
 template <class F>
 double value_gradient_hessian(F&& f, const Eigen::VectorXd& x, Eigen::VectorXd& gradient, Eigen::MatrixXd& hessian) {
-  const Eigen::MatrixXd identity = Eigen::MatrixXd::Identity(x.size(), x.size());
-  const double v = detail::hessian_times(f, x, identity, &gradient, hessian);
-  hessian = 0.5 * (hessian + hessian.transpose()).eval();  // exact up to rounding; make it symmetric to the bit
+  const double v = detail::hessian_times(f, x, nullptr, &gradient, hessian);
+  // Exact up to rounding in each column; make it symmetric to the bit (mean of the two triangles).
+  for (Eigen::Index j = 0; j < hessian.cols(); ++j)
+    for (Eigen::Index i = j + 1; i < hessian.rows(); ++i) hessian(i, j) = hessian(j, i) = 0.5 * (hessian(i, j) + hessian(j, i));
   return v;
 }
 
@@ -155,7 +159,8 @@ template <class F>
 Eigen::VectorXd hessian_vector_product(F&& f, const Eigen::VectorXd& x, const Eigen::VectorXd& v) {
   detail::check_sizes(x, v, "hessian_vector_product");
   Eigen::MatrixXd hv;
-  detail::hessian_times(f, x, Eigen::MatrixXd(v), nullptr, hv);
+  const Eigen::MatrixXd V = v;
+  detail::hessian_times(f, x, &V, nullptr, hv);
   return hv.col(0);
 }
 

@@ -19,18 +19,33 @@
 
 namespace hessfit::ad::detail {
 
-/// Node range [first, output] of `tape`, its inputs (node indices, in order) and the adjoints zbar
-/// (indexed by node - first). Computes H V for the K columns of V starting at column `col` (fewer
-/// at the end), writing into HV's same columns. Scratch vectors are reused between calls.
+/// Scratch of the sweeps, reused between blocks and calls.
+struct SweepScratch {
+  std::vector<double> tdot, adot;
+  std::vector<unsigned char> tnz, anz;  // tangent / adjoint-tangent of a node is nonzero
+};
+
+/// Node range [first, output] of `tape`, the input number of each node (-1 if not an input) and
+/// the adjoints zbar (indexed by node - first). Computes H V for the K columns of V starting at
+/// column `col` (fewer at the end) into the same columns of HV; V = nullptr means the identity.
+/// Nodes whose tangent and adjoint-tangent are zero in this block are skipped, so a block costs
+/// only the part of the tape its K inputs reach (a separable function sweeps O(n) per block).
 template <int K>
 void hessian_sweep_block(const Tape<double>& tape, std::int32_t first, std::int32_t output,
-                         const std::vector<std::int32_t>& input_of_node, const std::vector<double>& adjoint,
-                         const Eigen::MatrixXd& V, Eigen::Index col, Eigen::MatrixXd& HV,
-                         std::vector<double>& tdot, std::vector<double>& adot) {
+                         const std::vector<std::int32_t>& input_of_node, const std::vector<unsigned char>& needs_tangent,
+                         const std::vector<double>& adjoint,
+                         const Eigen::MatrixXd* V, Eigen::Index col, Eigen::Index cols, Eigen::MatrixXd& HV,
+                         SweepScratch& w) {
   const std::size_t nodes = static_cast<std::size_t>(output + 1 - first);
-  const Eigen::Index width = std::min<Eigen::Index>(K, V.cols() - col);
-  tdot.resize(nodes * K);
-  adot.assign(nodes * K, 0.0);
+  const Eigen::Index width = std::min<Eigen::Index>(K, cols - col);
+  w.tdot.resize(nodes * K);
+  w.adot.resize(nodes * K);
+  w.tnz.assign(nodes, 0);
+  w.anz.assign(nodes, 0);
+  double* tdot = w.tdot.data();
+  double* adot = w.adot.data();
+  unsigned char* tnz = w.tnz.data();
+  unsigned char* anz = w.anz.data();
   const TapeArg<double>* args = tape.args_data();
   const std::uint32_t* begin = tape.begin_data();
 
@@ -41,81 +56,126 @@ void hessian_sweep_block(const Tape<double>& tape, std::int32_t first, std::int3
     const std::uint32_t b = begin[i], e = begin[i + 1];
     if (b == e) {
       const std::int32_t in = input_of_node[l];
-      for (int k = 0; k < K; ++k) t[k] = (in >= 0 && k < width) ? V(in, col + k) : 0.0;
+      if (in < 0) continue;
+      if (V == nullptr) {
+        if (in < col || in >= col + width) continue;
+        for (int k = 0; k < K; ++k) t[k] = 0.0;
+        t[in - col] = 1.0;
+      } else {
+        for (int k = 0; k < K; ++k) t[k] = k < width ? (*V)(in, col + k) : 0.0;
+      }
+      tnz[l] = 1;
       continue;
     }
-    {
-      const double d = args[b].partial;
-      const double* s = &tdot[static_cast<std::size_t>(args[b].index - first) * K];
-      for (int k = 0; k < K; ++k) t[k] = d * s[k];
-    }
-    for (std::uint32_t a = b + 1; a < e; ++a) {
+    if (!needs_tangent[l]) continue;
+    bool any = false;
+    for (std::uint32_t a = b; a < e; ++a) {
+      const std::size_t j = static_cast<std::size_t>(args[a].index - first);
+      if (!tnz[j]) continue;
       const double d = args[a].partial;
-      const double* s = &tdot[static_cast<std::size_t>(args[a].index - first) * K];
-      for (int k = 0; k < K; ++k) t[k] += d * s[k];
+      const double* src = &tdot[j * K];
+      if (!any) {
+        for (int k = 0; k < K; ++k) t[k] = d * src[k];
+        any = true;
+      } else {
+        for (int k = 0; k < K; ++k) t[k] += d * src[k];
+      }
     }
+    tnz[l] = any;
   }
 
   // reverse adjoint-tangents
+  auto accumulate = [&](std::size_t j, const double* g) {
+    double* dst = &adot[j * K];
+    if (anz[j]) {
+      for (int k = 0; k < K; ++k) dst[k] += g[k];
+    } else {
+      for (int k = 0; k < K; ++k) dst[k] = g[k];
+      anz[j] = 1;
+    }
+  };
   const auto& curvature = tape.curvature();
   auto c = std::upper_bound(curvature.begin(), curvature.end(), output,
                             [](std::int32_t node, const TapeCurvature& cv) { return node < cv.node; });
   for (std::int32_t i = output; i >= first; --i) {
     const std::size_t l = static_cast<std::size_t>(i - first);
-    const double* ad = &adot[l * K];
-    const std::uint32_t b = begin[i], e = begin[i + 1];
     while (c != curvature.begin() && std::prev(c)->node > i) --c;
     const bool nonlinear = c != curvature.begin() && std::prev(c)->node == i;
+    const std::uint32_t b = begin[i], e = begin[i + 1];
+    const double* ad = &adot[l * K];
+    const bool has_ad = anz[l];
     if (nonlinear) {
       const TapeCurvature& cv = *std::prev(c);
       const double zbar = adjoint[l];
       const std::size_t ia = static_cast<std::size_t>(args[b].index - first);
+      const std::size_t ib = e - b == 2 ? static_cast<std::size_t>(args[b + 1].index - first) : ia;
+      const bool curv = zbar != 0.0 && (tnz[ia] || tnz[ib]);
+      if (!has_ad && !curv) continue;
+      double ta[K], tb[K], ga[K];
+      for (int k = 0; k < K; ++k) ta[k] = tnz[ia] ? tdot[ia * K + k] : 0.0;
+      for (int k = 0; k < K; ++k) tb[k] = tnz[ib] ? tdot[ib * K + k] : 0.0;
       const double da = args[b].partial;
+      for (int k = 0; k < K; ++k) ga[k] = (has_ad ? da * ad[k] : 0.0);
       if (e - b == 1) {
-        double* aa = &adot[ia * K];
-        const double* ta = &tdot[ia * K];
-        const double w = zbar * cv.aa;
-        for (int k = 0; k < K; ++k) aa[k] += da * ad[k] + w * ta[k];
+        const double wa = zbar * cv.aa;
+        for (int k = 0; k < K; ++k) ga[k] += wa * ta[k];
+        accumulate(ia, ga);
       } else {
-        const std::size_t ib = static_cast<std::size_t>(args[b + 1].index - first);
         const double db = args[b + 1].partial;
-        const double* ta = &tdot[ia * K];
-        const double* tb = &tdot[ib * K];
-        double ga[K], gb[K];
+        double gb[K];
         for (int k = 0; k < K; ++k) {
-          ga[k] = da * ad[k] + zbar * (cv.aa * ta[k] + cv.ab * tb[k]);
-          gb[k] = db * ad[k] + zbar * (cv.ab * ta[k] + cv.bb * tb[k]);
+          ga[k] += zbar * (cv.aa * ta[k] + cv.ab * tb[k]);
+          gb[k] = (has_ad ? db * ad[k] : 0.0) + zbar * (cv.ab * ta[k] + cv.bb * tb[k]);
         }
-        double* aa = &adot[ia * K];
-        for (int k = 0; k < K; ++k) aa[k] += ga[k];
-        double* ab = &adot[ib * K];
-        for (int k = 0; k < K; ++k) ab[k] += gb[k];
+        accumulate(ia, ga);
+        accumulate(ib, gb);
       }
       continue;
     }
+    if (!has_ad) continue;
     for (std::uint32_t a = b; a < e; ++a) {
       const double d = args[a].partial;
-      double* s = &adot[static_cast<std::size_t>(args[a].index - first) * K];
-      for (int k = 0; k < K; ++k) s[k] += d * ad[k];
+      double g[K];
+      for (int k = 0; k < K; ++k) g[k] = d * ad[k];
+      accumulate(static_cast<std::size_t>(args[a].index - first), g);
     }
   }
 
   for (std::size_t l = 0; l < nodes; ++l) {
     const std::int32_t in = input_of_node[l];
-    if (in < 0) continue;
-    for (Eigen::Index k = 0; k < width; ++k) HV(in, col + k) = adot[l * K + k];
+    if (in < 0 || !anz[l]) continue;
+    for (Eigen::Index k = 0; k < width; ++k) HV(in, col + k) = adot[l * K + static_cast<std::size_t>(k)];
   }
 }
 
 /// H V for all columns of V, in blocks of K.
+/// V = nullptr means the n x n identity (the dense Hessian).
 template <int K>
 void hessian_sweep(const Tape<double>& tape, std::int32_t first, std::int32_t output,
                    const std::vector<std::int32_t>& input_of_node, const std::vector<double>& adjoint,
-                   const Eigen::MatrixXd& V, Eigen::MatrixXd& HV) {
-  HV.setZero(V.rows(), V.cols());
-  std::vector<double> tdot, adot;
-  for (Eigen::Index col = 0; col < V.cols(); col += K)
-    hessian_sweep_block<K>(tape, first, output, input_of_node, adjoint, V, col, HV, tdot, adot);
+                   const Eigen::MatrixXd* V, Eigen::Index n, Eigen::MatrixXd& HV) {
+  const Eigen::Index cols = V ? V->cols() : n;
+  HV.setZero(n, cols);
+  // Only the tangents that reach a nonlinear node's arguments are ever read (by the curvature
+  // terms of the reverse sweep): mark them, walking back from the nonlinear nodes.
+  const std::size_t nodes = static_cast<std::size_t>(output + 1 - first);
+  std::vector<unsigned char> needs_tangent(nodes, 0);
+  {
+    const TapeArg<double>* args = tape.args_data();
+    const std::uint32_t* begin = tape.begin_data();
+    const auto& curvature = tape.curvature();
+    auto c = curvature.end();
+    for (std::int32_t i = output; i >= first; --i) {
+      while (c != curvature.begin() && std::prev(c)->node > i) --c;
+      const bool nonlinear = c != curvature.begin() && std::prev(c)->node == i;
+      const std::size_t l = static_cast<std::size_t>(i - first);
+      if (!nonlinear && !needs_tangent[l]) continue;
+      for (std::uint32_t a = begin[i]; a < begin[i + 1]; ++a) needs_tangent[static_cast<std::size_t>(args[a].index - first)] = 1;
+    }
+  }
+  SweepScratch scratch;
+  for (Eigen::Index col = 0; col < cols; col += K)
+    hessian_sweep_block<K>(tape, first, output, input_of_node, needs_tangent, adjoint, V, col, cols, HV, scratch);
 }
 
 }  // namespace hessfit::ad::detail

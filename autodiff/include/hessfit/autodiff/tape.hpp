@@ -64,12 +64,13 @@ class Tape {
 
   std::int32_t size() const { return static_cast<std::int32_t>(begin_.size() - 1); }
   std::size_t arg_count() const { return args_.size(); }
-  TapeMark mark() const { return {begin_.size(), args_.size(), curvature_.size()}; }
+  TapeMark mark() const { return seal(), TapeMark{begin_.size(), args_.size(), curvature_.size()}; }
 
   void rewind(const TapeMark& m) {
     assert(m.nodes >= 1 && m.nodes <= begin_.size());
     begin_.resize(m.nodes);
     args_.resize(m.args);
+    begin_.back() = static_cast<std::uint32_t>(m.args);
     curvature_.resize(m.curvature);
     extendable_ = -1;
   }
@@ -80,18 +81,24 @@ class Tape {
 
   // ---- recording (used by Var<T> operations) ----
 
-  std::int32_t push_input() { return close_node(false); }
+  std::int32_t push_input() {
+    seal();
+    return close_node(false);
+  }
 
   std::int32_t push_linear(std::int32_t a, const T& da) {
+    seal();
     args_.push_back({da, a});
     return close_node(true);
   }
   std::int32_t push_linear(std::int32_t a, const T& da, std::int32_t b, const T& db) {
+    seal();
     args_.push_back({da, a});
     args_.push_back({db, b});
     return close_node(true);
   }
   std::int32_t push_nonlinear(std::int32_t a, const T& da, double daa) {
+    seal();
     args_.push_back({da, a});
     const std::int32_t node = close_node(false);
     if constexpr (std::same_as<T, double>)
@@ -100,6 +107,7 @@ class Tape {
   }
   std::int32_t push_nonlinear(std::int32_t a, const T& da, std::int32_t b, const T& db, double daa,
                               double dab, double dbb) {
+    seal();
     args_.push_back({da, a});
     args_.push_back({db, b});
     const std::int32_t node = close_node(false);
@@ -114,8 +122,7 @@ class Tape {
   void extend(std::int32_t node, std::int32_t a, const T& da) {
     assert(extendable(node) && node == size() - 1);
     (void)node;
-    args_.push_back({da, a});
-    begin_.back() = static_cast<std::uint32_t>(args_.size());
+    args_.push_back({da, a});  // the last node's end (begin_.back()) is brought up to date by seal()
   }
   /// A second reference to `node` now exists: it may no longer grow.
   void note_shared(std::int32_t node) {
@@ -124,11 +131,14 @@ class Tape {
 
   // ---- reading (used by sweeps) ----
 
+  /// Brings the end of the last node's argument run up to date (extend() leaves it behind, so
+  /// that a run of `+=` costs one store per term). Every reader calls it first.
+  void seal() const { begin_.back() = static_cast<std::uint32_t>(args_.size()); }
   std::uint32_t args_begin(std::int32_t node) const { return begin_[node]; }
-  std::uint32_t args_end(std::int32_t node) const { return begin_[node + 1]; }
+  std::uint32_t args_end(std::int32_t node) const { return seal(), begin_[node + 1]; }
   const TapeArg<T>& arg(std::uint32_t k) const { return args_[k]; }
   const TapeArg<T>* args_data() const { return args_.data(); }
-  const std::uint32_t* begin_data() const { return begin_.data(); }
+  const std::uint32_t* begin_data() const { return seal(), begin_.data(); }
   const std::vector<TapeCurvature>& curvature() const { return curvature_; }
 
   /// Reverse sweep from `output` down to node `first`: adjoint[i] for i in [first, output].
@@ -140,6 +150,7 @@ class Tape {
   }
   /// The same with the adjoints of the output seeded by the caller.
   void sweep_adjoints(std::int32_t output, std::int32_t first, std::vector<T>& adjoint) const {
+    seal();
     const TapeArg<T>* args = args_.data();
     for (std::int32_t i = output; i >= first; --i) {
       if constexpr (std::same_as<T, double>) {
@@ -164,7 +175,7 @@ class Tape {
     if (begin_.size() >= static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()))
       throw std::length_error("hessfit::ad::Tape: more than 2^31 nodes");
     begin_.push_back(static_cast<std::uint32_t>(args_.size()));
-    const std::int32_t node = size() - 1;
+    const std::int32_t node = static_cast<std::int32_t>(begin_.size()) - 2;
     extendable_ = sum ? node : -1;
     return node;
   }
@@ -173,7 +184,7 @@ class Tape {
   friend class TapeScope;
   static inline thread_local Tape* active_ = nullptr;
 
-  std::vector<std::uint32_t> begin_;  // node i has arguments [begin_[i], begin_[i+1])
+  mutable std::vector<std::uint32_t> begin_;  // node i has arguments [begin_[i], begin_[i+1]); see seal()
   std::vector<TapeArg<T>> args_;
   std::vector<TapeCurvature> curvature_;  // sorted by node
   std::int32_t extendable_ = -1;

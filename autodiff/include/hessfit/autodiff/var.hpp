@@ -154,6 +154,17 @@ template <class T>
 Var<T> operator-(const Var<T>& x, const Var<T>& y) {
   return detail::var_linear2(x, 1.0, y, -1.0);
 }
+// A temporary sum on the left grows in place: a + b - c + d is one node.
+template <class T>
+Var<T> operator+(Var<T>&& x, const Var<T>& y) {
+  x += y;
+  return std::move(x);
+}
+template <class T>
+Var<T> operator-(Var<T>&& x, const Var<T>& y) {
+  x -= y;
+  return std::move(x);
+}
 template <class T>
 Var<T> operator*(const Var<T>& x, const Var<T>& y) {
   if (!y.on_tape()) {
