@@ -1,0 +1,330 @@
+// Internal: the index tables a Model is compiled into, and the templated kernels that evaluate
+// expected rates and the NLL from them for any scalar type (double or a hessfit AD scalar).
+//
+// Layout. A "block" is one sample in one channel; its scalar factors (normfactors, lumi, normsys
+// kappas) are multiplied once per call into F_block. An "entry" is one block in one bin:
+//
+//   nu_entry = F_block * prod_{per-bin gammas} gamma * (nominal + sum_{histosys} Delta(alpha))
+//
+// and the entries of a main bin are listed contiguously (bin-major), so a bin's rate is one sum.
+// Powers alpha^1..alpha^6 (and code4p's q = 15 alpha^2 - 10 alpha^4 + 3 alpha^6) are computed once
+// per interpolation parameter and per call; every normsys kappa and histosys Delta inside |alpha| <= 1
+// is then a linear combination of them with double coefficients (free on the reverse tape).
+//
+// Poisson terms use the cancellation-free form  nu - n log nu + lgamma(n+1)
+//   = n (x - 1 - log x) + c(n),  x = nu / n,  c(n) = lgamma(n+1) - n log n + n,
+// with c(n) precomputed in double (Stirling series for n >= 30), so that a shapesys with
+// tau ~ 1e11 carries no rounding noise. Per-call scratch lives in a thread_local buffer per scalar
+// type: after the first call evaluation does not allocate (for double), and nll is thread-safe.
+#pragma once
+
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "hessfit/autodiff/traits.hpp"
+#include "hessfit/likelihood/interpolation.hpp"
+
+namespace hessfit::likelihood::detail {
+
+using Index = std::uint32_t;
+
+/// A parameter driving normsys or histosys interpolation; `degree` = highest power of alpha needed.
+struct AlphaSlot {
+  Index param = 0;
+  int degree = 0;  // 0: none, 2: alpha^2 (code2), 6: alpha^1..6 and q (code4 / code4p)
+};
+
+struct NormSysTerm {
+  Index slot = 0;
+  double log_hi = 0.0, log_lo = 0.0;  // ln u, ln d
+  std::array<double, 6> poly{};       // code4 inner polynomial c_1..c_6
+};
+
+struct Block {
+  Index channel = 0, sample = 0;                  // sorted channel index, sample index within that channel
+  Index scalar_begin = 0, scalar_end = 0;         // into Tables::scalar_params (normfactor, lumi)
+  Index normsys_begin = 0, normsys_end = 0;       // into Tables::normsys
+  bool has_factor() const { return scalar_begin != scalar_end || normsys_begin != normsys_end; }
+};
+
+struct HistoTerm {
+  Index slot = 0;
+  double dplus = 0.0, dminus = 0.0;  // I+ - I0, I0 - I-
+};
+
+struct Entry {
+  Index block = 0;
+  Index gamma_begin = 0, gamma_end = 0;  // into Tables::gamma_params
+  Index histo_begin = 0, histo_end = 0;  // into Tables::histo
+  double nominal = 0.0;
+};
+
+struct MainBin {
+  Index entry_begin = 0, entry_end = 0;
+  double observed = 0.0, inv_observed = 0.0;
+};
+
+struct GaussTerm {
+  Index param = 0;
+  double aux = 0.0, half_inv_var = 0.5;  // 0.5 / sigma^2
+};
+
+struct PoissonTerm {
+  Index param = 0;
+  double aux = 0.0;     // the auxiliary count a
+  double factor = 1.0;  // tau: the expected count is gamma * tau
+};
+
+struct Tables {
+  Index n_parameters = 0;
+  Interpolation normsys_code = Interpolation::kCode4;
+  Interpolation histosys_code = Interpolation::kCode4p;
+  std::vector<AlphaSlot> alphas;
+  std::vector<Index> scalar_params;
+  std::vector<NormSysTerm> normsys;
+  std::vector<Block> blocks;
+  std::vector<Index> gamma_params;
+  std::vector<HistoTerm> histo;
+  std::vector<Entry> entries;
+  std::vector<MainBin> bins;
+  std::vector<Index> channel_offsets;  // first main bin of each sorted channel, plus the total
+  std::vector<GaussTerm> gauss;
+  std::vector<PoissonTerm> poisson;
+  double main_constant = 0.0, gauss_constant = 0.0, poisson_constant = 0.0;
+};
+
+/// c(n) = lgamma(n + 1) - n log n + n, accurate also where lgamma(n+1) and n log n are large.
+double poisson_constant(double n) noexcept;
+
+template <class T>
+struct Scratch {
+  std::vector<double> alpha_value;
+  std::vector<T> powers;  // 7 per alpha slot: alpha, alpha^2, ..., alpha^6, q
+  std::vector<T> block_factor;
+};
+
+template <class T>
+Scratch<T>& thread_scratch() {
+  thread_local Scratch<T> scratch;
+  return scratch;
+}
+
+/// Running product that starts with its first factor (no multiplication by 1).
+template <class T>
+struct Product {
+  T value{};
+  bool any = false;
+  void mul(const T& f) {
+    if (any) {
+      value *= f;
+    } else {
+      value = f;
+      any = true;
+    }
+  }
+};
+
+template <class T, class Vec>
+void prepare(const Tables& t, const Vec& x, Scratch<T>& s) {
+  using ad::value_of;
+  s.alpha_value.resize(t.alphas.size());
+  s.powers.resize(7 * t.alphas.size());
+  s.block_factor.resize(t.blocks.size());
+  for (std::size_t k = 0; k < t.alphas.size(); ++k) {
+    const AlphaSlot& slot = t.alphas[k];
+    const T& alpha = x[slot.param];
+    const double a = value_of(alpha);
+    s.alpha_value[k] = a;
+    if (slot.degree == 0 || !(std::abs(a) <= 1.0)) continue;
+    T* p = &s.powers[7 * k];
+    p[0] = alpha;
+    p[1] = alpha * alpha;
+    if (slot.degree < 6) continue;
+    p[2] = p[1] * alpha;
+    p[3] = p[1] * p[1];
+    p[4] = p[3] * alpha;
+    p[5] = p[2] * p[2];
+    p[6] = 15.0 * p[1];
+    p[6] += -10.0 * p[3];
+    p[6] += 3.0 * p[5];
+  }
+  for (std::size_t b = 0; b < t.blocks.size(); ++b) {
+    const Block& block = t.blocks[b];
+    if (!block.has_factor()) continue;
+    Product<T> f;
+    for (Index i = block.scalar_begin; i < block.scalar_end; ++i) f.mul(x[t.scalar_params[i]]);
+    for (Index i = block.normsys_begin; i < block.normsys_end; ++i) {
+      using std::exp;
+      const NormSysTerm& term = t.normsys[i];
+      const double a = s.alpha_value[term.slot];
+      const T& alpha = x[t.alphas[term.slot].param];
+      if (t.normsys_code == Interpolation::kCode1) {
+        f.mul(a > 0.0 ? T(exp(alpha * term.log_hi)) : T(exp(alpha * -term.log_lo)));
+      } else if (a >= 1.0) {
+        f.mul(exp(alpha * term.log_hi));
+      } else if (a <= -1.0) {
+        f.mul(exp(alpha * -term.log_lo));
+      } else {
+        const T* p = &s.powers[7 * term.slot];
+        T kappa = p[0] * term.poly[0];
+        for (std::size_t j = 1; j < 6; ++j) kappa += p[j] * term.poly[j];
+        kappa += 1.0;
+        f.mul(kappa);
+      }
+    }
+    s.block_factor[b] = std::move(f.value);
+  }
+}
+
+/// Adds the histosys Delta of one term to the additive part (A, shift).
+template <class T, class Vec>
+void add_delta(const Tables& t, const HistoTerm& h, const Vec& x, const Scratch<T>& s, T& A, double& shift) {
+  const double a = s.alpha_value[h.slot];
+  const T& alpha = x[t.alphas[h.slot].param];
+  switch (t.histosys_code) {
+    case Interpolation::kCode0:
+      A += alpha * (a > 0.0 ? h.dplus : h.dminus);
+      return;
+    case Interpolation::kCode2: {
+      const double qa = 0.5 * (h.dplus - h.dminus), lb = 0.5 * (h.dplus + h.dminus);
+      if (a > 1.0) {
+        A += alpha * (lb + 2.0 * qa);
+        shift -= lb + 2.0 * qa;
+      } else if (a < -1.0) {
+        A += alpha * (lb - 2.0 * qa);
+        shift += lb - 2.0 * qa;
+      } else {
+        const T* p = &s.powers[7 * h.slot];
+        A += p[1] * qa;
+        A += alpha * lb;
+      }
+      return;
+    }
+    default: {  // code4p
+      if (a > 1.0) {
+        A += alpha * h.dplus;
+      } else if (a < -1.0) {
+        A += alpha * h.dminus;
+      } else {
+        const T* p = &s.powers[7 * h.slot];
+        A += p[0] * (0.5 * (h.dplus + h.dminus));
+        A += p[6] * ((h.dplus - h.dminus) / 16.0);
+      }
+      return;
+    }
+  }
+}
+
+/// Expected rate nu of one main bin (after prepare()).
+template <class T, class Vec>
+T bin_rate(const Tables& t, const MainBin& bin, const Vec& x, const Scratch<T>& s) {
+  T nu(0.0);
+  double constant = 0.0;
+  for (Index e = bin.entry_begin; e < bin.entry_end; ++e) {
+    const Entry& entry = t.entries[e];
+    Product<T> f;
+    if (t.blocks[entry.block].has_factor()) f.mul(s.block_factor[entry.block]);
+    for (Index g = entry.gamma_begin; g < entry.gamma_end; ++g) f.mul(x[t.gamma_params[g]]);
+    if (entry.histo_begin == entry.histo_end) {
+      if (f.any)
+        nu += f.value * entry.nominal;
+      else
+        constant += entry.nominal;
+      continue;
+    }
+    T A(0.0);
+    double shift = entry.nominal;
+    for (Index h = entry.histo_begin; h < entry.histo_end; ++h) add_delta(t, t.histo[h], x, s, A, shift);
+    A += shift;
+    if (f.any)
+      nu += f.value * A;
+    else
+      nu += A;
+  }
+  nu += constant;
+  return nu;
+}
+
+/// The rate of one entry alone (for per-sample yields; after prepare()).
+template <class T, class Vec>
+T entry_rate(const Tables& t, const Entry& entry, const Vec& x, const Scratch<T>& s) {
+  T rate(entry.nominal);
+  if (entry.histo_begin != entry.histo_end) {
+    T A(0.0);
+    double shift = entry.nominal;
+    for (Index h = entry.histo_begin; h < entry.histo_end; ++h) add_delta(t, t.histo[h], x, s, A, shift);
+    A += shift;
+    rate = A;
+  }
+  if (t.blocks[entry.block].has_factor()) rate *= s.block_factor[entry.block];
+  for (Index g = entry.gamma_begin; g < entry.gamma_end; ++g) rate *= x[t.gamma_params[g]];
+  return rate;
+}
+
+/// n (x - 1 - log x) with x = nu / n: the parameter-dependent part of -log Pois(n | nu).
+template <class T>
+T poisson_deviance(const T& nu, double n, double inv_n) {
+  using std::log;
+  if (n > 0.0) {
+    const T r = nu * inv_n;
+    return n * ((r - 1.0) - log(r));
+  }
+  return nu;
+}
+
+/// The three parts of -log L without their constants.
+template <class T>
+struct NllParts {
+  T main, gauss, poisson;
+};
+
+/// -log L without its constant part, split into main Poisson, Gaussian and Poisson constraints.
+template <class T, class Vec>
+NllParts<T> nll_parts(const Tables& t, const Vec& x) {
+  using std::log;
+  Scratch<T>& s = thread_scratch<T>();
+  prepare(t, x, s);
+  NllParts<T> parts{T(0.0), T(0.0), T(0.0)};
+  for (const MainBin& bin : t.bins)
+    parts.main += poisson_deviance(bin_rate(t, bin, x, s), bin.observed, bin.inv_observed);
+  for (const GaussTerm& g : t.gauss) {
+    const T d = x[g.param] - g.aux;
+    parts.gauss += (d * d) * g.half_inv_var;
+  }
+  for (const PoissonTerm& p : t.poisson) {
+    if (p.aux > 0.0) {
+      const T r = x[p.param] * (p.factor / p.aux);
+      parts.poisson += p.aux * ((r - 1.0) - log(r));
+    } else {
+      parts.poisson += x[p.param] * p.factor;
+    }
+  }
+  return parts;
+}
+
+/// -log L without its constant part.
+template <class T, class Vec>
+T nll_variable(const Tables& t, const Vec& x) {
+  using std::log;
+  Scratch<T>& s = thread_scratch<T>();
+  prepare(t, x, s);
+  T total(0.0);
+  for (const MainBin& bin : t.bins) total += poisson_deviance(bin_rate(t, bin, x, s), bin.observed, bin.inv_observed);
+  for (const GaussTerm& g : t.gauss) {
+    const T d = x[g.param] - g.aux;
+    total += (d * d) * g.half_inv_var;
+  }
+  for (const PoissonTerm& p : t.poisson) {
+    if (p.aux > 0.0) {
+      const T r = x[p.param] * (p.factor / p.aux);
+      total += p.aux * ((r - 1.0) - log(r));
+    } else {
+      total += x[p.param] * p.factor;
+    }
+  }
+  return total;
+}
+
+}  // namespace hessfit::likelihood::detail

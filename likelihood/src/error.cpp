@@ -1,0 +1,32 @@
+#include "hessfit/likelihood/error.hpp"
+
+#include <utility>
+
+namespace hessfit::likelihood {
+namespace {
+
+std::string format(const std::string& source, const std::vector<Problem>& problems) {
+  std::string text;
+  for (const Problem& p : problems) {
+    if (!text.empty()) text += '\n';
+    text += source;
+    text += ": ";
+    if (!p.path.empty()) {
+      text += p.path;
+      text += ": ";
+    }
+    text += p.message;
+  }
+  if (problems.empty()) text = source + ": invalid input";
+  return text;
+}
+
+}  // namespace
+
+InputError::InputError(std::string source, std::vector<Problem> problems)
+    : std::runtime_error(format(source, problems)), source_(std::move(source)), problems_(std::move(problems)) {}
+
+InputError::InputError(std::string source, std::string path, std::string message)
+    : InputError(std::move(source), std::vector<Problem>{{std::move(path), std::move(message)}}) {}
+
+}  // namespace hessfit::likelihood
