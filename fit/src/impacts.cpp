@@ -1,0 +1,126 @@
+#include "hessfit/fit/impacts.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <stdexcept>
+
+#include "free_problem.hpp"
+#include "profile_core.hpp"
+
+namespace hessfit::fit {
+
+double Impact::rank_key() const {
+  const double up = std::abs(postfit_up.delta_poi);
+  const double down = std::abs(postfit_down.delta_poi);
+  const double key = std::max(std::isfinite(up) ? up : 0.0, std::isfinite(down) ? down : 0.0);
+  return key;
+}
+
+bool ImpactsResult::all_converged() const {
+  for (const auto& i : impacts) {
+    for (const ImpactRefit* r : {&i.postfit_up, &i.postfit_down}) {
+      if (!r->converged()) return false;
+    }
+    for (const ImpactRefit* r : {&i.prefit_up, &i.prefit_down}) {
+      if (std::isfinite(r->theta) && !r->converged()) return false;
+    }
+  }
+  return true;
+}
+
+ImpactsResult impacts(const Objective& objective, const MinimizeResult& minimum,
+                      const CovarianceResult& cov, const std::string& poi,
+                      const std::vector<ConstrainedParameter>& constrained,
+                      const ImpactsOptions& options) {
+  const auto t0 = std::chrono::steady_clock::now();
+  ImpactsResult result;
+  result.poi_index = objective.index(poi);
+  result.poi = poi;
+  const int m = result.poi_index;
+  if (objective.is_fixed(m)) {
+    throw std::invalid_argument("hessfit::fit::impacts: the POI '" + poi + "' is fixed");
+  }
+  result.poi_value = minimum.x[m];
+  result.poi_error = cov.errors.size() == objective.size() ? cov.errors[m] : std::numeric_limits<double>::quiet_NaN();
+
+  std::vector<Impact> list;
+  for (const auto& c : constrained) {
+    const int i = objective.index(c.name);
+    if (i == m) continue;
+    const bool usable = !objective.is_fixed(i) &&
+                        (minimum.parameter_states.empty() ||
+                         minimum.parameter_states[static_cast<std::size_t>(i)] == ParameterState::kFree);
+    if (!usable) {
+      result.skipped.push_back(c.name);
+      continue;
+    }
+    Impact impact;
+    impact.index = i;
+    impact.name = c.name;
+    impact.value = minimum.x[i];
+    impact.postfit_sigma = detail::guess_error(objective, minimum, cov, i);
+    impact.prefit_sigma = c.prefit_sigma;
+    if (cov.covariance.rows() == objective.size() && std::isfinite(cov.covariance(m, i))) {
+      impact.covariance_postfit = cov.covariance(m, i) / impact.postfit_sigma;
+      impact.covariance_prefit =
+          cov.covariance(m, i) * c.prefit_sigma / (impact.postfit_sigma * impact.postfit_sigma);
+    }
+    list.push_back(std::move(impact));
+  }
+
+  // Tasks: (parameter, variant) with variants post-up, post-down, pre-up, pre-down.
+  const int variants = options.prefit ? 4 : 2;
+  const int tasks = variants * static_cast<int>(list.size());
+  std::vector<Eigen::VectorXd> lowered(static_cast<std::size_t>(tasks));
+  std::vector<double> lowered_f(static_cast<std::size_t>(tasks), std::numeric_limits<double>::infinity());
+  const double new_min_tol = options.profile.new_minimum_tolerance * objective.errordef() / kErrorDefNll;
+  detail::parallel_for(tasks, options.profile.threads, [&](int task) {
+    Impact& impact = list[static_cast<std::size_t>(task / variants)];
+    const int variant = task % variants;
+    const double sigma = variant < 2 ? impact.postfit_sigma : impact.prefit_sigma;
+    const double sign = variant % 2 == 0 ? 1.0 : -1.0;
+    ImpactRefit& refit = variant == 0   ? impact.postfit_up
+                         : variant == 1 ? impact.postfit_down
+                         : variant == 2 ? impact.prefit_up
+                                        : impact.prefit_down;
+    const int i = impact.index;
+    const double wanted = impact.value + sign * sigma;
+    const double theta = objective.bounds(i).clamp(wanted);
+    refit.theta = theta;
+    refit.clipped = theta != wanted;
+    const std::vector<int> moved{i};
+    const Eigen::VectorXd unit = Eigen::VectorXd::Ones(1);
+    const Eigen::VectorXd predictor = detail::linear_predictor(objective, minimum.hessian, moved, unit);
+    const Eigen::VectorXd value = Eigen::VectorXd::Constant(1, theta);
+    const Eigen::VectorXd start =
+        detail::predicted_start(objective, minimum.x, predictor, theta - impact.value, moved, value);
+    const MinimizeResult fit =
+        detail::conditional_minimum(objective, moved, value, start, options.profile.conditional);
+    refit.termination = fit.termination;
+    refit.delta_poi = fit.x[m] - result.poi_value;
+    if (fit.converged() && fit.fval < minimum.fval - new_min_tol) {
+      lowered[static_cast<std::size_t>(task)] = fit.x;
+      lowered_f[static_cast<std::size_t>(task)] = fit.fval;
+    }
+  });
+  double lowest = std::numeric_limits<double>::infinity();
+  for (int t = 0; t < tasks; ++t) {
+    if (lowered_f[static_cast<std::size_t>(t)] < lowest) {
+      lowest = lowered_f[static_cast<std::size_t>(t)];
+      result.new_minimum_found = true;
+      result.new_minimum = lowered[static_cast<std::size_t>(t)];
+    }
+  }
+  std::stable_sort(list.begin(), list.end(), [](const Impact& x, const Impact& y) {
+    const double kx = x.rank_key();
+    const double ky = y.rank_key();
+    if (kx != ky) return kx > ky;
+    return x.index < y.index;
+  });
+  result.impacts = std::move(list);
+  result.time_seconds = detail::seconds_since(t0);
+  return result;
+}
+
+}  // namespace hessfit::fit

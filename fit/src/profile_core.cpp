@@ -1,0 +1,272 @@
+#include "profile_core.hpp"
+
+#include <Eigen/Cholesky>
+
+#include <algorithm>
+#include <boost/math/distributions/chi_squared.hpp>
+#include <cmath>
+#include <cstdio>
+#include <stdexcept>
+
+#include "free_problem.hpp"
+
+namespace hessfit::fit {
+
+double chi_square_quantile(double cl, int dof) {
+  if (!(cl > 0.0 && cl < 1.0) || dof < 1) {
+    throw std::invalid_argument("hessfit::fit::chi_square_quantile: need 0 < cl < 1 and dof >= 1, got cl = " +
+                                std::to_string(cl) + ", dof = " + std::to_string(dof));
+  }
+  const boost::math::chi_squared_distribution<double> chi2(static_cast<double>(dof));
+  return boost::math::quantile(chi2, cl);
+}
+
+double gaussian_confidence_level(double n_sigma) { return std::erf(n_sigma / std::sqrt(2.0)); }
+
+MinimizeResult conditional_fit(const Objective& objective, const std::vector<std::string>& parameters,
+                               const std::vector<double>& values, const Eigen::VectorXd& start,
+                               const MinimizeOptions& options) {
+  if (parameters.size() != values.size()) {
+    throw std::invalid_argument("hessfit::fit::conditional_fit: " + std::to_string(parameters.size()) +
+                                " parameters but " + std::to_string(values.size()) + " values");
+  }
+  Objective conditional = objective;
+  for (std::size_t k = 0; k < parameters.size(); ++k) conditional.fix(parameters[k], values[k]);
+  const Eigen::VectorXd& from = start.size() == objective.size() ? start : conditional.values();
+  return minimize(conditional, from, options);
+}
+
+namespace detail {
+
+int resolve_threads(int threads, int tasks) {
+  int t = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
+  t = std::max(1, t);
+  return std::max(1, std::min(t, tasks));
+}
+
+void parallel_for(int n, int threads, const std::function<void(int)>& task) {
+  if (n <= 0) return;
+  const int workers = resolve_threads(threads, n);
+  if (workers == 1) {
+    for (int i = 0; i < n; ++i) task(i);
+    return;
+  }
+  std::atomic<int> next{0};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  auto work = [&] {
+    for (;;) {
+      const int i = next.fetch_add(1);
+      if (i >= n) return;
+      try {
+        task(i);
+      } catch (...) {
+        const std::lock_guard<std::mutex> lock(error_mutex);
+        if (!error) error = std::current_exception();
+        next.store(n);
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  pool.reserve(static_cast<std::size_t>(workers - 1));
+  for (int w = 1; w < workers; ++w) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  if (error) std::rethrow_exception(error);
+}
+
+Eigen::VectorXd linear_predictor(const Objective& objective, const Eigen::MatrixXd& hessian,
+                                 const std::vector<int>& moved, const Eigen::VectorXd& direction) {
+  const int n = objective.size();
+  Eigen::VectorXd out = Eigen::VectorXd::Zero(n);
+  std::vector<bool> is_moved(static_cast<std::size_t>(n), false);
+  for (std::size_t j = 0; j < moved.size(); ++j) {
+    is_moved[static_cast<std::size_t>(moved[j])] = true;
+    out[moved[j]] = direction[static_cast<Eigen::Index>(j)];
+  }
+  std::vector<int> others;
+  for (int i = 0; i < n; ++i) {
+    if (!objective.is_fixed(i) && !is_moved[static_cast<std::size_t>(i)]) others.push_back(i);
+  }
+  if (others.empty() || hessian.rows() != n) return out;
+  const Eigen::MatrixXd h = hessian(others, others);
+  const Eigen::VectorXd b = hessian(others, moved) * direction;
+  const Eigen::VectorXd d = hessian_scale(h).cwiseInverse();
+  const Eigen::MatrixXd s = d.asDiagonal() * h * d.asDiagonal();
+  const Eigen::LDLT<Eigen::MatrixXd> ldlt(s);
+  const Eigen::VectorXd p = -(d.asDiagonal() * ldlt.solve(d.asDiagonal() * b));
+  if (ldlt.info() == Eigen::Success && p.allFinite()) out(others) = p;
+  return out;
+}
+
+double profile_curvature(const Eigen::MatrixXd& hessian, const std::vector<int>& moved,
+                         const Eigen::VectorXd& direction, const Eigen::VectorXd& predictor) {
+  if (hessian.rows() != predictor.size()) return std::numeric_limits<double>::quiet_NaN();
+  return direction.dot(hessian(moved, Eigen::all) * predictor);
+}
+
+Eigen::VectorXd predicted_start(const Objective& objective, const Eigen::VectorXd& from,
+                                const Eigen::VectorXd& predictor, double dt,
+                                const std::vector<int>& moved, const Eigen::VectorXd& values) {
+  Eigen::VectorXd x = from;
+  if (predictor.size() == x.size() && std::isfinite(dt)) x += dt * predictor;
+  for (std::size_t j = 0; j < moved.size(); ++j) x[moved[j]] = values[static_cast<Eigen::Index>(j)];
+  for (int i = 0; i < objective.size(); ++i) {
+    x[i] = objective.is_fixed(i) ? objective.values()[i] : objective.bounds(i).clamp(x[i]);
+    if (!std::isfinite(x[i])) x[i] = objective.values()[i];
+  }
+  return x;
+}
+
+MinimizeResult conditional_minimum(const Objective& objective, const std::vector<int>& moved,
+                                   const Eigen::VectorXd& values, const Eigen::VectorXd& start,
+                                   const MinimizeOptions& options) {
+  Objective conditional = objective;
+  for (std::size_t j = 0; j < moved.size(); ++j) {
+    conditional.fix(moved[j], values[static_cast<Eigen::Index>(j)]);
+  }
+  return minimize(conditional, start, options);
+}
+
+bool better_fit(const MinimizeResult& a, const MinimizeResult& b) {
+  if (a.converged() != b.converged()) return a.converged();
+  if (std::isfinite(a.fval) != std::isfinite(b.fval)) return std::isfinite(a.fval);
+  return a.fval < b.fval;
+}
+
+namespace {
+
+std::string fmt(const char* format, double a, double b = 0.0) {
+  char buffer[256];
+  std::snprintf(buffer, sizeof buffer, format, a, b);
+  return buffer;
+}
+
+}  // namespace
+
+RayCrossing find_crossing(const Objective& objective, const MinimizeResult& minimum, const Ray& ray,
+                          const RayOptions& options) {
+  RayCrossing out;
+  const auto& moved = ray.moved;
+  const double new_min_tol =
+      options.profile.new_minimum_tolerance * objective.errordef() / kErrorDefNll;
+  const double f0 = minimum.fval;
+  const double target = std::sqrt(2.0 * ray.threshold);
+
+  double t_max = std::numeric_limits<double>::infinity();
+  for (std::size_t j = 0; j < moved.size(); ++j) {
+    const double d = ray.direction[static_cast<Eigen::Index>(j)];
+    const double o = ray.origin[static_cast<Eigen::Index>(j)];
+    const Bounds& b = objective.bounds(moved[j]);
+    if (d > 0.0) t_max = std::min(t_max, (b.upper - o) / d);
+    if (d < 0.0) t_max = std::min(t_max, (b.lower - o) / d);
+  }
+  t_max = std::max(t_max, 0.0);
+  auto values_at = [&](double t) {
+    Eigen::VectorXd v = ray.origin + t * ray.direction;
+    for (std::size_t j = 0; j < moved.size(); ++j) {
+      v[static_cast<Eigen::Index>(j)] = objective.bounds(moved[j]).clamp(v[static_cast<Eigen::Index>(j)]);
+    }
+    return v;
+  };
+  if (t_max <= 0.0) {
+    out.status = CrossingStatus::kAtLimit;
+    out.message = "the best fit is on the bound";
+    out.t = 0.0;
+    out.x = minimum.x;
+    out.fval = f0;
+    return out;
+  }
+
+  const Eigen::VectorXd predictor0 = linear_predictor(objective, minimum.hessian, moved, ray.direction);
+  Eigen::VectorXd last_x = minimum.x;
+  Eigen::VectorXd last_predictor = predictor0;
+  double last_t = 0.0;
+
+  double lo = 0.0, r_lo = 0.0;
+  double hi = std::numeric_limits<double>::infinity(), r_hi = 0.0;
+  const double max_step = ray.first_guess > 0.0 && std::isfinite(ray.first_guess) ? ray.first_guess : 1.0;
+  double t = std::min(max_step, t_max);
+  while (out.fits < options.max_fits) {
+    const Eigen::VectorXd v = values_at(t);
+    const Eigen::VectorXd start =
+        predicted_start(objective, last_x, last_predictor, t - last_t, moved, v);
+    MinimizeResult fit = conditional_minimum(objective, moved, v, start, options.profile.conditional);
+    ++out.fits;
+    out.evaluations += fit.evaluations;
+    if (!fit.converged()) {
+      // Second chance from the global minimum moved by its predictor.
+      const Eigen::VectorXd start2 = predicted_start(objective, minimum.x, predictor0, t, moved, v);
+      MinimizeResult fit2 = conditional_minimum(objective, moved, v, start2, options.profile.conditional);
+      ++out.fits;
+      out.evaluations += fit2.evaluations;
+      if (better_fit(fit2, fit)) fit = std::move(fit2);
+    }
+    out.t = t;
+    out.x = fit.x;
+    out.fval = fit.fval;
+    if (!fit.converged()) {
+      out.status = CrossingStatus::kNoConvergence;
+      out.message = fmt("conditional fit at t = %.6g did not converge: ", t) + fit.message;
+      return out;
+    }
+    const double delta = fit.fval - f0;
+    if (delta < -new_min_tol) {
+      out.status = CrossingStatus::kNewMinimum;
+      out.message = fmt("a conditional fit went %.3g below the minimum", -delta);
+      out.new_minimum = fit.x;
+      out.new_minimum_fval = fit.fval;
+      return out;
+    }
+    const double r = std::sqrt(2.0 * std::max(delta, 0.0));
+    if (std::abs(r - target) <= options.tolerance * target) {
+      out.status = CrossingStatus::kOk;
+      out.message = "crossing found after " + std::to_string(out.fits) + " conditional fits";
+      return out;
+    }
+    double slope = 0.0;  // dDelta/dt at the conditional minimum (envelope theorem)
+    for (std::size_t j = 0; j < moved.size(); ++j) {
+      slope += fit.gradient[moved[j]] * ray.direction[static_cast<Eigen::Index>(j)];
+    }
+    if (r < target) {
+      lo = t;
+      r_lo = r;
+      if (t >= t_max) {
+        out.status = CrossingStatus::kAtLimit;
+        out.message = fmt("the bound is reached first (Delta = %.6g there)", delta);
+        return out;
+      }
+    } else {
+      hi = t;
+      r_hi = r;
+    }
+    last_x = fit.x;
+    last_t = t;
+    last_predictor = linear_predictor(objective, fit.hessian, moved, ray.direction);
+
+    // Newton on r(t) - target, r' = Delta' / r.
+    double next = std::numeric_limits<double>::quiet_NaN();
+    if (r > 0.0 && slope > 0.0) next = t + (target - r) * r / slope;
+    if (std::isfinite(hi)) {
+      if (!(next > lo && next < hi)) {
+        next = lo + (target - r_lo) * (hi - lo) / (r_hi - r_lo);
+        if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
+      }
+      if (hi - lo <= 1e-13 * std::max(std::abs(hi), 1e-300)) {
+        out.status = CrossingStatus::kOk;
+        out.message = "crossing bracketed to rounding after " + std::to_string(out.fits) + " fits";
+        return out;
+      }
+    } else {
+      if (!(next > t)) next = t + max_step;
+      next = std::min({next, t + std::max(max_step, t), t_max});
+    }
+    t = next;
+  }
+  out.status = CrossingStatus::kNoConvergence;
+  out.message = "no crossing after " + std::to_string(out.fits) + " conditional fits";
+  return out;
+}
+
+}  // namespace detail
+}  // namespace hessfit::fit

@@ -1,0 +1,89 @@
+// Internal: conditional fits, linear predictors, crossing search along a ray, and a
+// deterministic parallel loop — shared by MINOS, scans, contours and impacts.
+#pragma once
+
+#include <Eigen/Core>
+
+#include <atomic>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "hessfit/fit/covariance.hpp"
+#include "hessfit/fit/minimize.hpp"
+#include "hessfit/fit/minos.hpp"
+#include "hessfit/fit/objective.hpp"
+#include "hessfit/fit/profile.hpp"
+
+namespace hessfit::fit::detail {
+
+int resolve_threads(int threads, int tasks);
+
+/// Runs task(i) for i in [0, n) on up to `threads` threads. Tasks must not depend on one another
+/// or on the order they run in (each writes its own slot): then results do not depend on the
+/// thread count. The first exception thrown by a task is rethrown after all threads joined.
+void parallel_for(int n, int threads, const std::function<void(int)>& task);
+
+/// dx/dt of every parameter when the `moved` ones change along `direction` and the other free
+/// ones follow their conditional minimum: -H_OO^-1 H_OM d (zero for fixed and moved entries;
+/// the moved entries are set to `direction`). O = free parameters of `objective` not in `moved`.
+Eigen::VectorXd linear_predictor(const Objective& objective, const Eigen::MatrixXd& hessian,
+                                 const std::vector<int>& moved, const Eigen::VectorXd& direction);
+
+/// Curvature of the profile along the direction: d^T (H_MM - H_MO H_OO^-1 H_OM) d, using the
+/// predictor p from linear_predictor: d^T H_MM d + d^T H_MO p_O.
+double profile_curvature(const Eigen::MatrixXd& hessian, const std::vector<int>& moved,
+                         const Eigen::VectorXd& direction, const Eigen::VectorXd& predictor);
+
+/// A start for a conditional fit: `from` + `predictor` * dt, with the moved parameters at
+/// `values`, clamped into the bounds.
+Eigen::VectorXd predicted_start(const Objective& objective, const Eigen::VectorXd& from,
+                                const Eigen::VectorXd& predictor, double dt,
+                                const std::vector<int>& moved, const Eigen::VectorXd& values);
+
+/// Conditional minimum with `moved` fixed at `values` (objective copied, nothing else changed).
+MinimizeResult conditional_minimum(const Objective& objective, const std::vector<int>& moved,
+                                   const Eigen::VectorXd& values, const Eigen::VectorXd& start,
+                                   const MinimizeOptions& options);
+
+struct Ray {
+  std::vector<int> moved;
+  Eigen::VectorXd origin;     // values of the moved parameters at t = 0 (the best fit)
+  Eigen::VectorXd direction;  // unit of t
+  double threshold = 0.5;     // Delta to reach
+  double first_guess = 1.0;   // t of the first trial (quadratic prediction)
+};
+
+struct RayOptions {
+  ProfileOptions profile;
+  double tolerance = 1e-7;
+  int max_fits = 40;
+};
+
+struct RayCrossing {
+  CrossingStatus status = CrossingStatus::kNoConvergence;
+  std::string message;
+  double t = std::numeric_limits<double>::quiet_NaN();
+  Eigen::VectorXd x;
+  double fval = std::numeric_limits<double>::quiet_NaN();
+  Eigen::VectorXd new_minimum;
+  double new_minimum_fval = std::numeric_limits<double>::quiet_NaN();
+  int fits = 0;
+  int evaluations = 0;
+};
+
+/// First guess of a parameter's error: the covariance if usable, else sqrt(2 up / H_ii).
+double guess_error(const Objective& objective, const MinimizeResult& minimum,
+                   const CovarianceResult& cov, int i);
+
+/// Better of two conditional fits: converged first, then lower f.
+bool better_fit(const MinimizeResult& a, const MinimizeResult& b);
+
+/// The innermost t > 0 with Delta(origin + t direction) = threshold, by Newton's method on
+/// r(t) = sqrt(2 Delta(t)) with bracketing; stops at the bounds of the moved parameters.
+RayCrossing find_crossing(const Objective& objective, const MinimizeResult& minimum, const Ray& ray,
+                          const RayOptions& options);
+
+}  // namespace hessfit::fit::detail
