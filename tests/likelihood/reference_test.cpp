@@ -57,6 +57,14 @@ TEST_P(ReferenceWorkspace, NllAtTheReferenceBestFitMatchesTo1e9Relative) {
   EXPECT_NEAR(model().twice_nll(x), best.at("twice_nll").get<double>(), 2e-9 * std::abs(expected));
 }
 
+TEST_P(ReferenceWorkspace, NllAtTheInitsMatchesAnIndependentEvaluationTo1e9Relative) {
+  // tools/nll_at_inits.py: a Decimal re-implementation that reproduces every reference best fit.
+  static const nlohmann::json independent = read_json_file(
+      std::filesystem::path(HESSFIT_SOURCE_DIR) / "tests" / "likelihood" / "data" / "nll_at_inits.json");
+  const double expected = independent.at("workspaces").at(GetParam()).at("nll_at_inits").get<double>();
+  EXPECT_NEAR(model().nll(model().init()), expected, 1e-9 * std::abs(expected));
+}
+
 TEST_P(ReferenceWorkspace, NllTermsAtTheBestFitMatchTheReferenceSplit) {
   const auto& best = ref().json.at("bestfit");
   const NllTerms terms = model().nll_terms(testing::to_vector(best.at("values")));
