@@ -30,7 +30,10 @@ nlohmann::json parse_json(std::string_view text, const std::string& source) {
     return nlohmann::json::parse(text.begin(), text.end());
   } catch (const nlohmann::json::parse_error& e) {
     // e.byte is the 1-based index of the character where parsing failed (size + 1 at the end).
-    const std::size_t offending = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
+    // At the end of the input the error is after the last character.
+    const std::string message = clean_parse_message(e.what());
+    std::size_t offending = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
+    if (message.find("unexpected end of input") != std::string::npos) offending = text.size();
     std::size_t line = 1, line_start = 0;
     for (std::size_t i = 0; i < offending; ++i) {
       if (text[i] == '\n') {
@@ -40,7 +43,7 @@ nlohmann::json parse_json(std::string_view text, const std::string& source) {
     }
     const std::size_t column = offending - line_start + 1;
     throw InputError(source + ":" + std::to_string(line) + ":" + std::to_string(column), "",
-                     "invalid JSON: " + clean_parse_message(e.what()));
+                     "invalid JSON: " + message);
   }
 }
 

@@ -5,6 +5,7 @@
 #include <map>
 #include <numbers>
 #include <set>
+#include <tuple>
 #include <utility>
 
 #include "hessfit/likelihood/workspace.hpp"
@@ -160,8 +161,13 @@ void ModelBuilder::collect_parameter_sets() {
 void ModelBuilder::check_sharing(Draft& d) {
   // Modifiers sharing a name share parameters: pyhf requires identical parameter-set requirements,
   // which only normsys and histosys (scalar, Gaussian, init 0, bounds +-5) have in common.
-  const Use& first = d.uses.front();
-  for (const Use& u : d.uses) {
+  // Messages point at the later use in document order.
+  std::vector<Use> in_document = d.uses;
+  std::sort(in_document.begin(), in_document.end(), [](const Use& a, const Use& b) {
+    return std::tie(a.channel, a.sample, a.modifier) < std::tie(b.channel, b.sample, b.modifier);
+  });
+  const Use& first = in_document.front();
+  for (const Use& u : in_document) {
     if (u.type == first.type) continue;
     const bool compatible = (u.type == ModifierType::kNormSys || u.type == ModifierType::kHistoSys) &&
                             (first.type == ModifierType::kNormSys || first.type == ModifierType::kHistoSys);
@@ -173,20 +179,21 @@ void ModelBuilder::check_sharing(Draft& d) {
     return;
   }
   if (d.type == ModifierType::kShapeSys && d.uses.size() > 1) {
-    const Use& u = d.uses[1];
+    const Use& u = in_document[1];
     problem(detail::located(modifier_path(u), modifier_context(u)),
             "shapesys " + quote(d.name) + " is also used at " + modifier_path(first) +
                 "; a shapesys belongs to one sample (its parameters cannot be shared)");
   }
   if (d.type == ModifierType::kShapeFactor) {
-    const std::size_t n = ws_.channels()[first.channel].bins();
+    const Use& defining = d.uses.front();  // pyhf sizes the set where it first meets the name
+    const std::size_t n = ws_.channels()[defining.channel].bins();
     for (const Use& u : d.uses) {
       if (u.type != ModifierType::kShapeFactor) continue;
       const std::size_t bins = ws_.channels()[u.channel].bins();
       if (bins > n) {
         problem(detail::located(modifier_path(u), modifier_context(u)),
                 "shapefactor " + quote(d.name) + " has " + std::to_string(n) + " parameters (from channel " +
-                    quote(ws_.channels()[first.channel].name) + "), this channel has " + std::to_string(bins) +
+                    quote(ws_.channels()[defining.channel].name) + "), this channel has " + std::to_string(bins) +
                     " bins");
         break;
       }
