@@ -132,11 +132,13 @@ void Model::set_data(const Eigen::VectorXd& main_data, const Eigen::VectorXd& au
   main_data_ = main_data;
   auxdata_ = auxdata;
   tables_.main_constant = 0.0;
+  constant_terms_ = {};
   for (std::size_t b = 0; b < tables_.bins.size(); ++b) {
     const double n = main_data[static_cast<Eigen::Index>(b)];
     tables_.bins[b].observed = n;
     tables_.bins[b].inv_observed = n > 0.0 ? 1.0 / n : 0.0;
     tables_.main_constant += detail::poisson_constant(n);
+    constant_terms_.main += std::lgamma(n + 1.0);
   }
   // Gaussian and Poisson terms are in parameter order, as are the auxiliary data.
   tables_.gauss_constant = 0.0;
@@ -148,18 +150,16 @@ void Model::set_data(const Eigen::VectorXd& main_data, const Eigen::VectorXd& au
     if (par.constraint == Constraint::kGaussian) {
       tables_.gauss[g++].aux = par.auxdata;
       tables_.gauss_constant += std::log(par.sigma) + 0.5 * std::log(2.0 * std::numbers::pi);
+      constant_terms_.gauss += std::log(par.sigma) + 0.5 * std::log(2.0 * std::numbers::pi);
     } else {
       if (!(par.auxdata >= 0.0))
         throw std::invalid_argument("hessfit::likelihood::Model::with_data: auxiliary count of '" + par.name +
                                     "' must be >= 0");
       tables_.poisson[p++].aux = par.auxdata;
       tables_.poisson_constant += detail::poisson_constant(par.auxdata);
+      constant_terms_.poisson += std::lgamma(par.auxdata + 1.0);
     }
   }
-}
-
-double Model::nll_constant() const noexcept {
-  return tables_.main_constant + tables_.gauss_constant + tables_.poisson_constant;
 }
 
 NllTerms Model::nll_terms(const Eigen::VectorXd& x) const {

@@ -75,6 +75,14 @@ TEST_P(ReferenceWorkspace, NllTermsAtTheBestFitMatchTheReferenceSplit) {
   EXPECT_NEAR(terms.poisson, t.at("poisson").get<double>(), 1e-9 * scale);
 }
 
+TEST_P(ReferenceWorkspace, ConstantTermsMatchTheReference) {
+  const auto& c = ref().json.at("bestfit").at("nll_constant_terms");
+  const NllTerms terms = model().nll_constant_terms();
+  EXPECT_NEAR(terms.main, c.at("main_lgamma").get<double>(), 1e-12 * std::abs(terms.main) + 1e-12);
+  EXPECT_NEAR(terms.gauss, c.at("gauss_norm").get<double>(), 1e-12 * std::abs(terms.gauss) + 1e-12);
+  EXPECT_NEAR(terms.poisson, c.at("poisson_lgamma").get<double>(), 1e-12 * std::abs(terms.poisson) + 1e-12);
+}
+
 INSTANTIATE_TEST_SUITE_P(SharedData, ReferenceWorkspace, ::testing::ValuesIn(testing::reference_workspaces()),
                          [](const auto& info) {
                            std::string name = info.param;

@@ -135,7 +135,7 @@ class Model {
     using T = std::remove_cvref_t<decltype(x[0])>;
     check_size(static_cast<std::size_t>(x.size()));
     T v = detail::nll_variable<T>(tables_, x);
-    v += nll_constant();
+    v += tables_.main_constant + tables_.gauss_constant + tables_.poisson_constant;
     return v;
   }
   /// pyhf's fit objective, 2 nll(x).
@@ -143,8 +143,11 @@ class Model {
   auto twice_nll(const Vec& x) const {
     return 2.0 * nll(x);
   }
-  /// The parameter-independent part of nll: sum lgamma(n+1) + Gaussian normalisations + Poisson lgamma(a+1).
-  double nll_constant() const noexcept;
+  /// The parameter-independent part of nll as pyhf's formula writes it: sum lgamma(n+1) over main
+  /// bins + sum (log sigma + log(2 pi)/2) over Gaussian constraints + sum lgamma(a+1) over Poisson ones.
+  /// (Each part is the "nll_constant_terms" of the reference files.)
+  NllTerms nll_constant_terms() const noexcept { return constant_terms_; }
+  double nll_constant() const noexcept { return constant_terms_.total(); }
   /// nll(x) split into main, Gaussian-constraint and Poisson-constraint parts (constants included).
   NllTerms nll_terms(const Eigen::VectorXd& x) const;
 
@@ -191,6 +194,7 @@ class Model {
   Eigen::VectorXd main_data_, auxdata_;
   std::vector<std::size_t> aux_params_;  // parameter of each auxdata entry
   std::vector<std::string> warnings_;
+  NllTerms constant_terms_;
   detail::Tables tables_;
 };
 

@@ -92,6 +92,8 @@ struct Tables {
   std::vector<Index> channel_offsets;  // first main bin of each sorted channel, plus the total
   std::vector<GaussTerm> gauss;
   std::vector<PoissonTerm> poisson;
+  // What nll_variable leaves out: sum c(n) over main bins, sum (log sigma + log(2 pi)/2) over
+  // Gaussian constraints, sum c(a) over Poisson constraints.
   double main_constant = 0.0, gauss_constant = 0.0, poisson_constant = 0.0;
 };
 
