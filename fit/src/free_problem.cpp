@@ -80,33 +80,87 @@ Eigen::VectorXd hessian_scale(const Eigen::MatrixXd& h) {
   return d;
 }
 
-QuadraticModel make_quadratic_model(const Eigen::MatrixXd& h, const Eigen::VectorXd& g,
-                                    const Eigen::VectorXd& scale) {
-  QuadraticModel model;
-  model.scale = scale;
+QuadraticModel::QuadraticModel(const Eigen::MatrixXd& h, const Eigen::VectorXd& g,
+                               const Eigen::VectorXd& scale)
+    : scale_(scale) {
   const Eigen::Index m = h.rows();
-  if (m == 0) {
-    model.eigenvalues.resize(0);
-    model.eigenvectors.resize(0, 0);
-    model.gamma.resize(0);
-    return model;
-  }
   const Eigen::VectorXd inv = scale.cwiseInverse();
-  Eigen::MatrixXd scaled = inv.asDiagonal() * h * inv.asDiagonal();
-  scaled = 0.5 * (scaled + scaled.transpose());
-  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(scaled);
-  model.eigenvalues = eig.eigenvalues();
-  model.eigenvectors = eig.eigenvectors();
-  model.gamma = model.eigenvectors.transpose() * g.cwiseProduct(inv);
-  model.min_eigenvalue = model.eigenvalues[0];
-  const double largest = std::max(1.0, model.eigenvalues.cwiseAbs().maxCoeff());
-  const double floor = kEigenvalueFloor * largest;
-  double edm = 0.0;
-  for (Eigen::Index i = 0; i < m; ++i) {
-    edm += model.gamma[i] * model.gamma[i] / std::max(std::abs(model.eigenvalues[i]), floor);
+  s_ = inv.asDiagonal() * h * inv.asDiagonal();
+  s_ = 0.5 * (s_ + s_.transpose()).eval();
+  gs_ = g.cwiseProduct(inv);
+  if (m == 0) {
+    cholesky_ok_ = true;
+    newton_.resize(0);
+    return;
   }
-  model.edm = 0.5 * edm;
-  return model;
+  const Eigen::LLT<Eigen::MatrixXd> llt(s_);
+  if (llt.info() == Eigen::Success) {
+    newton_ = -llt.solve(gs_);
+    // A tiny pivot means a (nearly) flat direction: leave that to the eigendecomposition.
+    const double min_pivot = llt.matrixLLT().diagonal().cwiseAbs2().minCoeff();
+    cholesky_ok_ = newton_.allFinite() && min_pivot > 1e-12 && newton_.norm() < 1e4;
+    cholesky_edm_ = -0.5 * gs_.dot(newton_);
+  }
+}
+
+void QuadraticModel::decompose() const {
+  if (decomposed_) return;
+  decomposed_ = true;
+  if (size() == 0) {
+    eigenvalues_.resize(0);
+    eigenvectors_.resize(0, 0);
+    gamma_.resize(0);
+    return;
+  }
+  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(s_);
+  eigenvalues_ = eig.eigenvalues();
+  eigenvectors_ = eig.eigenvectors();
+  gamma_ = eigenvectors_.transpose() * gs_;
+}
+
+const Eigen::VectorXd& QuadraticModel::eigenvalues() const {
+  decompose();
+  return eigenvalues_;
+}
+const Eigen::MatrixXd& QuadraticModel::eigenvectors() const {
+  decompose();
+  return eigenvectors_;
+}
+const Eigen::VectorXd& QuadraticModel::gamma() const {
+  decompose();
+  return gamma_;
+}
+
+double QuadraticModel::edm() const {
+  if (size() == 0) return 0.0;
+  if (cholesky_ok_) return cholesky_edm_;
+  const Eigen::VectorXd& lambda = eigenvalues();
+  const double floor = kEigenvalueFloor * std::max(1.0, lambda.cwiseAbs().maxCoeff());
+  double edm = 0.0;
+  for (Eigen::Index i = 0; i < size(); ++i) {
+    edm += gamma_[i] * gamma_[i] / std::max(std::abs(lambda[i]), floor);
+  }
+  return 0.5 * edm;
+}
+
+double QuadraticModel::min_eigenvalue() const {
+  if (size() == 0) return 0.0;
+  if (decomposed_) return eigenvalues_[0];
+  if (std::isnan(min_eigenvalue_)) {
+    const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(s_, Eigen::EigenvaluesOnly);
+    min_eigenvalue_ = eig.eigenvalues()[0];
+  }
+  return min_eigenvalue_;
+}
+
+Eigen::VectorXd QuadraticModel::solve(const Eigen::VectorXd& rhs) const {
+  if (size() == 0) return rhs;
+  if (cholesky_ok_) return Eigen::LLT<Eigen::MatrixXd>(s_).solve(rhs);
+  const Eigen::VectorXd& lambda = eigenvalues();
+  const double floor = kEigenvalueFloor * std::max(1.0, lambda.cwiseAbs().maxCoeff());
+  Eigen::VectorXd c = eigenvectors_.transpose() * rhs;
+  for (Eigen::Index i = 0; i < size(); ++i) c[i] /= std::max(std::abs(lambda[i]), floor);
+  return eigenvectors_ * c;
 }
 
 namespace {
@@ -116,21 +170,25 @@ namespace {
 void secular_terms(const QuadraticModel& m, double sigma, double& norm2, double& cube) {
   norm2 = 0.0;
   cube = 0.0;
-  for (Eigen::Index i = 0; i < m.gamma.size(); ++i) {
-    if (m.gamma[i] == 0.0) continue;
-    const double d = m.eigenvalues[i] + sigma;
-    const double t = m.gamma[i] * m.gamma[i] / (d * d);
+  const Eigen::VectorXd& gamma = m.gamma();
+  const Eigen::VectorXd& lambda = m.eigenvalues();
+  for (Eigen::Index i = 0; i < gamma.size(); ++i) {
+    if (gamma[i] == 0.0) continue;
+    const double d = lambda[i] + sigma;
+    const double t = gamma[i] * gamma[i] / (d * d);
     norm2 += t;
     cube += t / d;
   }
 }
 
 Eigen::VectorXd shifted_step(const QuadraticModel& m, double sigma, double skip_below) {
-  Eigen::VectorXd y = Eigen::VectorXd::Zero(m.gamma.size());
-  for (Eigen::Index i = 0; i < m.gamma.size(); ++i) {
-    const double d = m.eigenvalues[i] + sigma;
-    if (m.gamma[i] == 0.0 || d <= skip_below) continue;
-    y -= (m.gamma[i] / d) * m.eigenvectors.col(i);
+  const Eigen::VectorXd& gamma = m.gamma();
+  const Eigen::VectorXd& lambda = m.eigenvalues();
+  Eigen::VectorXd y = Eigen::VectorXd::Zero(gamma.size());
+  for (Eigen::Index i = 0; i < gamma.size(); ++i) {
+    const double d = lambda[i] + sigma;
+    if (gamma[i] == 0.0 || d <= skip_below) continue;
+    y -= (gamma[i] / d) * m.eigenvectors().col(i);
   }
   return y;
 }
@@ -139,19 +197,27 @@ Eigen::VectorXd shifted_step(const QuadraticModel& m, double sigma, double skip_
 
 TrustRegionStep solve_trust_region(const QuadraticModel& m, double radius) {
   TrustRegionStep step;
-  const Eigen::Index k = m.gamma.size();
+  const Eigen::Index k = m.size();
   step.p = Eigen::VectorXd::Zero(k);
   if (k == 0) return step;
-  const double lambda_max = std::max(1.0, m.eigenvalues.cwiseAbs().maxCoeff());
+  if (m.cholesky_ok() && m.newton_step().norm() <= radius) {
+    step.p = m.newton_step().cwiseQuotient(m.scale());
+    step.scaled_norm = m.newton_step().norm();
+    return step;
+  }
+  const Eigen::VectorXd& eigenvalues = m.eigenvalues();
+  const Eigen::MatrixXd& eigenvectors = m.eigenvectors();
+  const Eigen::VectorXd& gamma = m.gamma();
+  const double lambda_max = std::max(1.0, eigenvalues.cwiseAbs().maxCoeff());
   const double tiny = kEigenvalueFloor * lambda_max;
-  const double l1 = m.eigenvalues[0];
-  const double gnorm = m.gamma.norm();
+  const double l1 = eigenvalues[0];
+  const double gnorm = gamma.norm();
 
   Eigen::VectorXd y;
   if (l1 > tiny) {
     y = shifted_step(m, 0.0, 0.0);
     if (y.norm() <= radius) {
-      step.p = y.cwiseQuotient(m.scale);
+      step.p = y.cwiseQuotient(m.scale());
       step.scaled_norm = y.norm();
       return step;
     }
@@ -163,11 +229,11 @@ TrustRegionStep solve_trust_region(const QuadraticModel& m, double radius) {
     double norm2 = 0.0;
     double g_low2 = 0.0;
     for (Eigen::Index i = 0; i < k; ++i) {
-      const double d = m.eigenvalues[i] + sigma_lo;
+      const double d = eigenvalues[i] + sigma_lo;
       if (d <= 2.0 * tiny) {
-        g_low2 += m.gamma[i] * m.gamma[i];
+        g_low2 += gamma[i] * gamma[i];
       } else {
-        norm2 += m.gamma[i] * m.gamma[i] / (d * d);
+        norm2 += gamma[i] * gamma[i] / (d * d);
       }
     }
     const bool low_component_negligible = g_low2 <= 1e-20 * std::max(gnorm * gnorm, 1e-300);
@@ -175,10 +241,10 @@ TrustRegionStep solve_trust_region(const QuadraticModel& m, double radius) {
       y = shifted_step(m, sigma_lo, 2.0 * tiny);
       const double tau = std::sqrt(std::max(0.0, radius * radius - y.squaredNorm()));
       // Direction along the lowest eigenvector chosen to descend (or +v if g is orthogonal).
-      Eigen::VectorXd v = m.eigenvectors.col(0);
-      if (m.gamma[0] > 0.0) v = -v;
+      Eigen::VectorXd v = eigenvectors.col(0);
+      if (gamma[0] > 0.0) v = -v;
       if (l1 < -tiny) y += tau * v;  // only a true negative curvature is worth following
-      step.p = y.cwiseQuotient(m.scale);
+      step.p = y.cwiseQuotient(m.scale());
       step.scaled_norm = y.norm();
       step.shift = sigma_lo;
       return step;
@@ -210,7 +276,7 @@ TrustRegionStep solve_trust_region(const QuadraticModel& m, double radius) {
   }
   y = shifted_step(m, sigma, 0.0);
   if (y.norm() > radius) y *= radius / y.norm();
-  step.p = y.cwiseQuotient(m.scale);
+  step.p = y.cwiseQuotient(m.scale());
   step.scaled_norm = y.norm();
   step.shift = sigma;
   return step;
@@ -228,7 +294,7 @@ Stationarity analyse_stationarity(const Eigen::MatrixXd& h, const Eigen::VectorX
     if (!out) st.inner.push_back(static_cast<int>(k));
   }
   const Eigen::VectorXd scale = hessian_scale(h);
-  st.model = make_quadratic_model(h(st.inner, st.inner), g(st.inner), scale(st.inner));
+  st.model = QuadraticModel(h(st.inner, st.inner), g(st.inner), scale(st.inner));
   return st;
 }
 
@@ -240,8 +306,7 @@ std::vector<ParameterState> parameter_states(const FreeProblem& problem, const E
                                      ParameterState::kFixed);
   const auto& inner = st.inner;
   const QuadraticModel& model = st.model;
-  const double largest =
-      model.eigenvalues.size() ? std::max(1.0, model.eigenvalues.cwiseAbs().maxCoeff()) : 1.0;
+  const Eigen::VectorXd gs = inner.empty() ? Eigen::VectorXd() : g(inner).cwiseQuotient(model.scale());
   for (int k = 0; k < problem.size(); ++k) {
     const int i = problem.free()[static_cast<std::size_t>(k)];
     states[static_cast<std::size_t>(i)] = ParameterState::kFree;
@@ -251,13 +316,10 @@ std::vector<ParameterState> parameter_states(const FreeProblem& problem, const E
     double s = h(k, k);
     double r = g[k];
     if (!inner.empty()) {
-      const Eigen::VectorXd hk = h(inner, k).cwiseQuotient(model.scale);
-      const Eigen::VectorXd w = model.eigenvectors.transpose() * hk;
-      for (Eigen::Index j = 0; j < w.size(); ++j) {
-        const double lam = std::max(std::abs(model.eigenvalues[j]), kEigenvalueFloor * largest);
-        s -= w[j] * w[j] / lam;
-        r -= w[j] * model.gamma[j] / lam;
-      }
+      const Eigen::VectorXd hk = h(inner, k).cwiseQuotient(model.scale());
+      const Eigen::VectorXd w = model.solve(hk);
+      s -= hk.dot(w);
+      r -= w.dot(gs);
     }
     const bool active = !(s > 0.0) || 0.5 * r * r / s > 0.1 * edm_target;
     if (active) {

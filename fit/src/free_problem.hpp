@@ -50,23 +50,54 @@ class FreeProblem {
 };
 
 /// The quadratic model g^T p + 1/2 p^T H p over a subset of parameters, in scaled coordinates
-/// y = D p (D = diag(scale)), eigendecomposed: D^-1 H D^-1 = V diag(lambda) V^T, gamma = V^T D^-1 g.
-struct QuadraticModel {
-  Eigen::VectorXd scale;
-  Eigen::VectorXd eigenvalues;  // ascending
-  Eigen::MatrixXd eigenvectors;
-  Eigen::VectorXd gamma;
-  /// 1/2 g^T H^-1 g with |lambda| floored at kEigenvalueFloor (relative to the largest).
-  double edm = 0.0;
-  double min_eigenvalue = 0.0;
+/// y = D p (D = diag(scale)): S = D^-1 H D^-1 (unit diagonal where H_ii != 0), gs = D^-1 g.
+/// A Cholesky factorisation gives the Newton step and the EDM cheaply when S is positive
+/// definite; the eigendecomposition S = V diag(lambda) V^T (gamma = V^T gs) is computed only when
+/// needed (indefinite or nearly singular S, steps beyond the trust region).
+class QuadraticModel {
+ public:
+  QuadraticModel() = default;
+  QuadraticModel(const Eigen::MatrixXd& h, const Eigen::VectorXd& g, const Eigen::VectorXd& scale);
+
+  Eigen::Index size() const { return gs_.size(); }
+  const Eigen::VectorXd& scale() const { return scale_; }
+  /// S positive definite with a sane Newton step (Cholesky succeeded, step below 1e4).
+  bool cholesky_ok() const { return cholesky_ok_; }
+  /// Scaled Newton step -S^-1 gs (valid when cholesky_ok()).
+  const Eigen::VectorXd& newton_step() const { return newton_; }
+  /// 1/2 g^T H^-1 g (eigenvalues floored at kEigenvalueFloor relative to the largest, when the
+  /// eigendecomposition is used).
+  double edm() const;
+  /// Smallest eigenvalue of S (0 for an empty model).
+  double min_eigenvalue() const;
+  /// S^-1 rhs (floored pseudo-inverse when S is not positive definite).
+  Eigen::VectorXd solve(const Eigen::VectorXd& rhs) const;
+
+  // Eigendecomposition, computed on first use.
+  const Eigen::VectorXd& eigenvalues() const;  // ascending
+  const Eigen::MatrixXd& eigenvectors() const;
+  const Eigen::VectorXd& gamma() const;
+
+ private:
+  void decompose() const;
+
+  Eigen::VectorXd scale_;
+  Eigen::MatrixXd s_;
+  Eigen::VectorXd gs_;
+  bool cholesky_ok_ = false;
+  Eigen::VectorXd newton_;
+  double cholesky_edm_ = 0.0;
+  mutable bool decomposed_ = false;
+  mutable Eigen::VectorXd eigenvalues_;
+  mutable Eigen::MatrixXd eigenvectors_;
+  mutable Eigen::VectorXd gamma_;
+  mutable double min_eigenvalue_ = std::numeric_limits<double>::quiet_NaN();
 };
 
 inline constexpr double kEigenvalueFloor = 1e-13;
 
 /// D_i = sqrt|H_ii|, floored so that a zero diagonal does not make D singular.
 Eigen::VectorXd hessian_scale(const Eigen::MatrixXd& h);
-QuadraticModel make_quadratic_model(const Eigen::MatrixXd& h, const Eigen::VectorXd& g,
-                                    const Eigen::VectorXd& scale);
 
 struct TrustRegionStep {
   Eigen::VectorXd p;          // unscaled step

@@ -53,10 +53,9 @@ void fill_result(FreeProblem& problem, const Eigen::VectorXd& x, const Evaluatio
   result.hessian = at.h_full;
   if (at.finite()) {
     const Stationarity st = analyse_stationarity(at.h, at.g, x, problem.lower(), problem.upper());
-    result.edm = st.model.edm;
-    result.min_scaled_eigenvalue =
-        st.model.eigenvalues.size() ? st.model.min_eigenvalue
-                                    : std::numeric_limits<double>::quiet_NaN();
+    result.edm = st.model.edm();
+    result.min_scaled_eigenvalue = st.model.size() ? st.model.min_eigenvalue()
+                                                   : std::numeric_limits<double>::quiet_NaN();
     result.parameter_states = parameter_states(problem, x, at.h, at.g, st, edm_target);
   } else {
     result.edm = std::numeric_limits<double>::quiet_NaN();
@@ -101,17 +100,18 @@ MinimizeResult newton_minimize(const Objective& objective, const Eigen::VectorXd
   int iterations = 0;
   for (;;) {
     Stationarity st = analyse_stationarity(at.h, at.g, x, lower, upper);
-    if (st.model.edm <= target &&
-        (st.inner.empty() || st.model.min_eigenvalue >= -opt.negative_curvature_tolerance)) {
+    const double edm = st.model.edm();
+    if (edm <= target && (st.inner.empty() || st.model.cholesky_ok() ||
+                          st.model.min_eigenvalue() >= -opt.negative_curvature_tolerance)) {
       result.termination = Termination::kConverged;
-      result.message = format("converged: EDM %.3g <= %.3g", st.model.edm, target) + " after " +
+      result.message = format("converged: EDM %.3g <= %.3g", edm, target) + " after " +
                        std::to_string(iterations) + " Newton iterations";
       break;
     }
     if (iterations >= opt.max_iterations) {
       result.termination = Termination::kMaxIterations;
       result.message = "stopped after " + std::to_string(iterations) +
-                       format(" Newton iterations with EDM %.3g > %.3g", st.model.edm, target);
+                       format(" Newton iterations with EDM %.3g > %.3g", edm, target);
       break;
     }
     ++iterations;
@@ -142,7 +142,7 @@ MinimizeResult newton_minimize(const Objective& objective, const Eigen::VectorXd
         for (int k = 0; k < problem.size(); ++k) {
           if (!held[static_cast<std::size_t>(k)]) inner.push_back(k);
         }
-        model = make_quadratic_model(at.h(inner, inner), at.g(inner), scale(inner));
+        model = QuadraticModel(at.h(inner, inner), at.g(inner), scale(inner));
       }
       Eigen::VectorXd p = Eigen::VectorXd::Zero(problem.size());
       p(inner) = step.p;
@@ -194,7 +194,7 @@ MinimizeResult newton_minimize(const Objective& objective, const Eigen::VectorXd
       result.termination = Termination::kNoProgress;
       result.message = "no step lowers f any more (trust region collapsed) after " +
                        std::to_string(iterations) +
-                       format(" Newton iterations; EDM %.3g > %.3g", now.model.edm, target);
+                       format(" Newton iterations; EDM %.3g > %.3g", now.model.edm(), target);
       break;
     }
   }

@@ -17,7 +17,7 @@
 // r(t) = sqrt(2 Delta(t)), which is linear in t for a Gaussian profile.
 //
 // Thresholds: q is the chi-square quantile of the confidence level with one degree of freedom
-// for intervals (q = 1 at 68.27%) and two for contours (q = 2.2977 at 68.27%).
+// for intervals (q = 1 at 68.27%) and two for contours (q = 2.2957 at 68.27%).
 //
 // Parallelism: MINOS sides, scan chains, contour rays and impact refits are independent tasks,
 // each with a warm-start chain fixed by the problem alone, run on `threads` std::threads; the

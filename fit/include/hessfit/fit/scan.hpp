@@ -69,7 +69,7 @@ ProfileScan profile_scan(const Objective& objective, const MinimizeResult& minim
 
 struct ContourOptions {
   ProfileOptions profile;
-  /// Confidence level (2 degrees of freedom); default: the 1-sigma level, q = 2.2977.
+  /// Confidence level (2 degrees of freedom); default: the 1-sigma level, q = 2.2957.
   double confidence_level = 0.6826894921370859;
   /// Number of rays (points on the contour).
   int points = 24;
