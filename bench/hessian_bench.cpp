@@ -351,8 +351,13 @@ class Collecting : public Base {
   void ReportRuns(const std::vector<benchmark::BenchmarkReporter::Run>& runs) override {
     Base::ReportRuns(runs);
     for (const auto& r : runs) {
-      if (r.run_type != benchmark::BenchmarkReporter::Run::RT_Iteration) continue;
       const std::string name = r.run_name.function_name;
+      if (r.run_type == benchmark::BenchmarkReporter::Run::RT_Aggregate) {
+        // With --benchmark_report_aggregates_only only these arrive: keep the median of the repetitions.
+        if (r.aggregate_name == "median" && !r.error_occurred && seconds[name].empty())
+          aggregate_median[name] = {r.cpu_accumulated_time / static_cast<double>(r.iterations), r.repetitions};
+        continue;
+      }
       if (r.error_occurred) {
         errors[name] = r.error_message;
         continue;
@@ -361,6 +366,7 @@ class Collecting : public Base {
     }
   }
   std::map<std::string, std::vector<double>> seconds;
+  std::map<std::string, std::pair<double, std::int64_t>> aggregate_median;  // seconds, repetitions
   std::map<std::string, std::string> errors;
 };
 
@@ -446,7 +452,15 @@ template <class Reporter>
 void print_summary(std::ostream& out, const Reporter& rep, const std::vector<PeakMemory>& memory) {
   auto time_of = [&](const std::string& name) -> double {
     auto it = rep.seconds.find(name);
-    return it == rep.seconds.end() || it->second.empty() ? -1.0 : median(it->second);
+    if (it != rep.seconds.end() && !it->second.empty()) return median(it->second);
+    auto agg = rep.aggregate_median.find(name);
+    return agg == rep.aggregate_median.end() ? -1.0 : agg->second.first;
+  };
+  auto runs_of = [&](const std::string& name) -> std::size_t {
+    auto it = rep.seconds.find(name);
+    if (it != rep.seconds.end() && !it->second.empty()) return it->second.size();
+    auto agg = rep.aggregate_median.find(name);
+    return agg == rep.aggregate_median.end() ? 0 : static_cast<std::size_t>(agg->second.second);
   };
   char line[512];
   out << "\n==== Summary: median CPU time per evaluation; x floor = time / analytic floor; "
@@ -476,7 +490,7 @@ void print_summary(std::ostream& out, const Reporter& rep, const std::vector<Pea
       if (floor > 0) std::snprintf(f, sizeof f, "%.2f", t / floor);
       if (adolc > 0) std::snprintf(a, sizeof a, "%.2f", adolc / t);
       std::snprintf(line, sizeof line, "  %-9s %-22s %12s %10s %10s %6zu\n", kind.c_str(), label.c_str(), format_time(t).c_str(), f,
-                    a, rep.seconds.at(c.name).size());
+                    a, runs_of(c.name));
       out << line;
     }
 #ifdef HESSFIT_BENCH_HAVE_ADOLC
