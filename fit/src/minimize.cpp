@@ -3,12 +3,14 @@
 #include <cstdio>
 
 #include "free_problem.hpp"
+#include "probe.hpp"
+#include "profile_core.hpp"
 
 namespace hessfit::fit {
 
 std::string to_string(Method method) {
   switch (method) {
-    case Method::kHybrid: return "hybrid";
+    case Method::kAuto: return "auto";
     case Method::kNewton: return "newton";
     case Method::kLbfgs: return "lbfgs";
     case Method::kBfgs: return "bfgs";
@@ -55,32 +57,78 @@ bool better(const MinimizeResult& a, const MinimizeResult& b) {
   return a.fval < b.fval;
 }
 
-void add_work(MinimizeResult& into, const MinimizeResult& from) {
-  into.iterations += from.iterations;
-  into.evaluations += from.evaluations;
-  into.gradient_evaluations += from.gradient_evaluations;
-  into.hessian_evaluations += from.hessian_evaluations;
-  into.stages.insert(into.stages.end(), from.stages.begin(), from.stages.end());
-}
+struct Work {
+  int iterations = 0, evaluations = 0, gradient_evaluations = 0, hessian_evaluations = 0;
+  std::vector<MinimizeStage> stages;
+  void add(const MinimizeResult& r, const std::string& description) {
+    iterations += r.iterations;
+    evaluations += r.evaluations;
+    gradient_evaluations += r.gradient_evaluations;
+    hessian_evaluations += r.hessian_evaluations;
+    for (MinimizeStage stage : r.stages) {
+      stage.description = description + (stage.description.empty() ? "" : " (" + stage.description + ")");
+      stages.push_back(std::move(stage));
+    }
+  }
+};
 
-MinimizeResult hybrid_minimize(const Objective& objective, const Eigen::VectorXd& start,
-                               const MinimizeOptions& options) {
+MinimizeResult auto_minimize(const Objective& objective, const Eigen::VectorXd& start,
+                             const MinimizeOptions& options) {
   const auto t0 = std::chrono::steady_clock::now();
-  const MinimizeResult quasi = detail::quasi_newton_minimize(objective, start, options, Method::kLbfgs);
-  MinimizeResult polished = detail::newton_minimize(objective, quasi.x, options);
-  MinimizeResult direct = detail::newton_minimize(objective, start, options);
-  const bool polished_wins = !better(direct, polished);
-  MinimizeResult result = polished_wins ? std::move(polished) : std::move(direct);
-  MinimizeResult work;
-  add_work(work, quasi);
-  add_work(work, polished_wins ? direct : polished);  // moved-from is only the winner
-  MinimizeResult out = std::move(result);
-  out.iterations += work.iterations;
-  out.evaluations += work.evaluations;
-  out.gradient_evaluations += work.gradient_evaluations;
-  out.hessian_evaluations += work.hessian_evaluations;
-  out.method = Method::kHybrid;
-  out.message = (polished_wins ? "L-BFGS then Newton: " : "Newton from the start: ") + out.message;
+  Work work;
+  MinimizeResult best = detail::newton_minimize(objective, start, options);
+  work.add(best, "Newton from the start");
+  std::string how = "Newton from the start";
+  if (!best.converged()) {
+    const MinimizeResult quasi = detail::quasi_newton_minimize(objective, start, options, Method::kLbfgs);
+    work.add(quasi, "L-BFGS from the start");
+    MinimizeResult polished = detail::newton_minimize(objective, quasi.x, options);
+    work.add(polished, "Newton from the L-BFGS end point");
+    if (better(polished, best)) {
+      best = std::move(polished);
+      how = "L-BFGS then Newton";
+    }
+  }
+  int probe_evaluations = 0, probe_starts = 0, lower_found = 0;
+  const ProbeOptions& probe = options.probe;
+  if (probe.enabled && best.converged()) {
+    const double tolerance = probe.tolerance * objective.errordef() / kErrorDefNll;
+    for (int round = 1; round <= probe.max_rounds; ++round) {
+      const detail::ProbeSeeds seeds = detail::probe_for_lower_minima(objective, best, probe);
+      probe_evaluations += seeds.evaluations;
+      const int k = static_cast<int>(seeds.starts.size());
+      probe_starts += k;
+      std::vector<MinimizeResult> runs(static_cast<std::size_t>(k));
+      detail::parallel_for(k, probe.threads, [&](int s) {
+        runs[static_cast<std::size_t>(s)] = detail::newton_minimize(objective, seeds.starts[static_cast<std::size_t>(s)], options);
+      });
+      int winner = -1;
+      for (int s = 0; s < k; ++s) {
+        const MinimizeResult& r = runs[static_cast<std::size_t>(s)];
+        work.add(r, "probe round " + std::to_string(round) + ": Newton from a sample on the profile path of '" +
+                        objective.name(seeds.parameters[static_cast<std::size_t>(s)]) + "'");
+        if (r.converged() && r.fval < best.fval - tolerance &&
+            (winner < 0 || r.fval < runs[static_cast<std::size_t>(winner)].fval)) {
+          winner = s;
+        }
+      }
+      if (winner < 0) break;
+      ++lower_found;
+      best = std::move(runs[static_cast<std::size_t>(winner)]);
+      how = "Newton, then a lower minimum from the probe (round " + std::to_string(round) + ")";
+    }
+  }
+  MinimizeResult out = std::move(best);
+  out.method = Method::kAuto;
+  out.message = how + ": " + out.message;
+  out.iterations = work.iterations;
+  out.evaluations = work.evaluations + probe_evaluations;
+  out.gradient_evaluations = work.gradient_evaluations;
+  out.hessian_evaluations = work.hessian_evaluations;
+  out.stages = std::move(work.stages);
+  out.probe_evaluations = probe_evaluations;
+  out.probe_starts = probe_starts;
+  out.lower_minima_found = lower_found;
   out.time_seconds = detail::seconds_since(t0);
   return out;
 }
@@ -97,9 +145,9 @@ MinimizeResult minimize(const Objective& objective, const Eigen::VectorXd& start
     case Method::kNewton: return detail::newton_minimize(objective, start, options);
     case Method::kLbfgs:
     case Method::kBfgs: return detail::quasi_newton_minimize(objective, start, options, options.method);
-    case Method::kHybrid: break;
+    case Method::kAuto: break;
   }
-  return hybrid_minimize(objective, start, options);
+  return auto_minimize(objective, start, options);
 }
 
 }  // namespace hessfit::fit

@@ -91,21 +91,32 @@ MinimizeResult newton_minimize(const Objective& objective, const Eigen::VectorXd
                                                format("%g", at.f) + ")";
     fill_result(problem, x, at, target, result);
     result.time_seconds = seconds_since(t0);
-    result.stages.push_back({Method::kNewton, result.termination, result.message, result.fval,
+    result.stages.push_back({Method::kNewton, "Newton", result.termination, result.message, result.fval,
                              result.edm, 0, result.evaluations, result.time_seconds});
     return result;
   }
 
   double radius = opt.initial_trust_radius;
   int iterations = 0;
+  int polished = 0;
+  auto converged_message = [&](double edm) {
+    return format("converged: EDM %.3g <= %.3g", edm, target) + " after " +
+           std::to_string(iterations) + " Newton iterations";
+  };
   for (;;) {
     Stationarity st = analyse_stationarity(at.h, at.g, x, lower, upper);
     const double edm = st.model.edm();
-    if (edm <= target && (st.inner.empty() || st.model.cholesky_ok() ||
-                          st.model.min_eigenvalue() >= -opt.negative_curvature_tolerance)) {
+    const bool converged =
+        edm <= target && (st.inner.empty() || st.model.cholesky_ok() ||
+                          st.model.min_eigenvalue() >= -opt.negative_curvature_tolerance);
+    // Once converged, up to polish_iterations more full Newton steps (quadratic convergence:
+    // each squares the EDM) unless the EDM is already at rounding level.
+    const bool polishing = converged && polished < opt.polish_iterations &&
+                           edm > 1e-6 * target && st.model.cholesky_ok() &&
+                           iterations < opt.max_iterations;
+    if (converged && !polishing) {
       result.termination = Termination::kConverged;
-      result.message = format("converged: EDM %.3g <= %.3g", edm, target) + " after " +
-                       std::to_string(iterations) + " Newton iterations";
+      result.message = converged_message(edm);
       break;
     }
     if (iterations >= opt.max_iterations) {
@@ -182,12 +193,21 @@ MinimizeResult newton_minimize(const Objective& objective, const Eigen::VectorXd
         at = std::move(next);
         accepted = true;
       } else {
+        if (polishing) break;  // the polish step did not help: stay where it converged
         radius = 0.25 * std::min(radius, step_norm);
         if (radius < opt.min_trust_radius) {
           collapsed = true;
           break;
         }
       }
+    }
+    if (polishing) {
+      if (!accepted) {
+        result.termination = Termination::kConverged;
+        result.message = converged_message(edm);
+        break;
+      }
+      ++polished;
     }
     if (collapsed) {
       const Stationarity now = analyse_stationarity(at.h, at.g, x, lower, upper);
@@ -201,7 +221,7 @@ MinimizeResult newton_minimize(const Objective& objective, const Eigen::VectorXd
   result.iterations = iterations;
   fill_result(problem, x, at, target, result);
   result.time_seconds = seconds_since(t0);
-  result.stages.push_back({Method::kNewton, result.termination, result.message, result.fval,
+  result.stages.push_back({Method::kNewton, "Newton", result.termination, result.message, result.fval,
                            result.edm, iterations, result.evaluations, result.time_seconds});
   return result;
 }

@@ -157,7 +157,7 @@ MinimizeResult quasi_newton_minimize(const Objective& objective, const Eigen::Ve
     result.message = name + " stopped (" + summary.message + ") with " + edm;
   }
   result.time_seconds = seconds_since(t0);
-  result.stages.push_back({method, result.termination, result.message, result.fval, result.edm,
+  result.stages.push_back({method, method == Method::kBfgs ? "BFGS" : "L-BFGS", result.termination, result.message, result.fval, result.edm,
                            result.iterations, result.evaluations, result.time_seconds});
   return result;
 }

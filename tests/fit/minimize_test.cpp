@@ -48,7 +48,7 @@ TEST_P(EveryMethod, StopsOnTheBoundWhenTheMinimumIsOutside) {
                                                       {hf::Bounds{0.0, 5.0}, hf::Bounds{}});
   const auto result = hf::minimize(objective, with_method(GetParam()));
   ASSERT_TRUE(result.converged()) << result.message;
-  EXPECT_NEAR(result.x[0], 0.0, GetParam() == hf::Method::kNewton || GetParam() == hf::Method::kHybrid ? 0.0 : 1e-6);
+  EXPECT_NEAR(result.x[0], 0.0, GetParam() == hf::Method::kNewton || GetParam() == hf::Method::kAuto ? 0.0 : 1e-6);
   EXPECT_NEAR(result.x[1], 2.0, 1e-6);
   EXPECT_EQ(result.parameter_states[0], hf::ParameterState::kAtLowerBound);
   EXPECT_EQ(result.parameter_states[1], hf::ParameterState::kFree);
@@ -56,7 +56,7 @@ TEST_P(EveryMethod, StopsOnTheBoundWhenTheMinimumIsOutside) {
 
 INSTANTIATE_TEST_SUITE_P(Minimize, EveryMethod,
                          ::testing::Values(hf::Method::kNewton, hf::Method::kLbfgs, hf::Method::kBfgs,
-                                           hf::Method::kHybrid),
+                                           hf::Method::kAuto),
                          [](const auto& info) { return hf::to_string(info.param); });
 
 TEST(Newton, ReachesAnEdmFarBelowMinuitsTarget) {
@@ -128,7 +128,7 @@ TEST(Minimize, KeepsFixedParametersAtTheirValues) {
 TEST(Minimize, AllMethodsAgreeOnTheBinnedModel) {
   const hf::Objective objective = hf::testing::binned_model();
   const auto newton = hf::minimize(objective, with_method(hf::Method::kNewton));
-  for (auto method : {hf::Method::kLbfgs, hf::Method::kBfgs, hf::Method::kHybrid}) {
+  for (auto method : {hf::Method::kLbfgs, hf::Method::kBfgs, hf::Method::kAuto}) {
     const auto other = hf::minimize(objective, with_method(method));
     ASSERT_TRUE(other.converged()) << hf::to_string(method) << ": " << other.message;
     EXPECT_NEAR(other.fval, newton.fval, 1e-9) << hf::to_string(method);

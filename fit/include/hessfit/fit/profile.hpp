@@ -41,6 +41,7 @@ struct ProfileOptions {
   MinimizeOptions conditional = [] {
     MinimizeOptions o;
     o.method = Method::kNewton;
+    o.newton.polish_iterations = 0;
     return o;
   }();
   /// A conditional fit ending this far below f_min means the minimum was not global:
