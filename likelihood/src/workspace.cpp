@@ -432,13 +432,12 @@ const Measurement& Workspace::measurement(std::string_view name) const {
 
 Model Workspace::model(const ModelOptions& options) const {
   if (!options.patch.empty()) {
-    ModelOptions rest = options;
-    rest.patch.clear();
-    return patched(options.patch).model(rest);
+    const Workspace ws = patched(options.patch);
+    const Measurement& m = ws.measurement(options.measurement);
+    return detail::build_model(ws, static_cast<std::size_t>(&m - ws.measurements_.data()), options);
   }
   const Measurement& m = measurement(options.measurement);
-  const auto index = static_cast<std::size_t>(&m - measurements_.data());
-  return detail::build_model(*this, index, options);
+  return detail::build_model(*this, static_cast<std::size_t>(&m - measurements_.data()), options);
 }
 
 Model Workspace::model(std::string_view measurement, std::string_view patch) const {

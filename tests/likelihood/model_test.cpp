@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <numbers>
 #include <thread>
 
@@ -144,6 +145,15 @@ TEST(ExampleModel, NllTermsSplitIntoMainGaussAndPoisson) {
   EXPECT_NEAR(m.nll_constant(), std::lgamma(54.0) + std::lgamma(62.0) + std::log(0.02) + std::log(2.0 / 50) +
                                     std::log(3.0 / 52) + 2.5 * std::log(2 * std::numbers::pi),
               1e-12);
+}
+
+TEST(ExampleModel, NonFiniteParametersGiveANonFiniteNll) {
+  const Model m = model_of(example());
+  for (const std::size_t i : {0u, 2u, 3u, 4u}) {
+    Eigen::VectorXd x = m.init();
+    x[static_cast<Eigen::Index>(i)] = std::numeric_limits<double>::quiet_NaN();
+    EXPECT_TRUE(std::isnan(m.nll(x))) << m.parameter_names()[i];
+  }
 }
 
 TEST(ExampleModel, FixedParametersKeepTheirConstraintTerms) {

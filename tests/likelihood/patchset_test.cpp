@@ -56,6 +56,8 @@ TEST(PatchSet, AppliedPatchReproducesTheSharedSignalWorkspace) {
 TEST(PatchSet, ModelOfAnAttachedPatchMatchesTheReferenceNll) {
   const Workspace ws = background().with_patchset(patchset());
   const Model model = ws.model("", "ERJR_200p0_100p0");
+  EXPECT_EQ(model.options().patch, "ERJR_200p0_100p0");
+  EXPECT_EQ(model.measurement(), "NormalMeasurement");
   const auto& ref = testing::reference("atlas-susy-2018-06-3l-erjr").json;
   EXPECT_EQ(model.parameter_names(), ref.at("parameters").at("names").get<std::vector<std::string>>());
   const double expected = ref.at("bestfit").at("nll").get<double>();

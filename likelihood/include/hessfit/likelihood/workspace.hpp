@@ -29,8 +29,8 @@ class PatchSet;
 
 class Workspace {
  public:
-  /// Reads and validates a workspace file. Throws InputError (bad JSON with line:col, or all
-  /// validation problems) or std::system_error-like InputError when the file cannot be read.
+  /// Reads and validates a workspace file. Throws InputError: the file cannot be read, invalid
+  /// JSON ("<path>:<line>:<col>: invalid JSON: ..."), or every validation problem at once.
   static Workspace load(const std::filesystem::path& path);
   /// Validates a parsed JSON document; `source` names it in error messages.
   static Workspace from_json(nlohmann::json document, std::string source = "workspace");

@@ -139,7 +139,7 @@ void prepare(const Tables& t, const Vec& x, Scratch<T>& s) {
     const T& alpha = x[slot.param];
     const double a = value_of(alpha);
     s.alpha_value[k] = a;
-    if (slot.degree == 0 || !(std::abs(a) <= 1.0)) continue;
+    if (slot.degree == 0 || std::abs(a) > 1.0) continue;  // (a NaN alpha takes the inner branch: NaN out)
     T* p = &s.powers[7 * k];
     p[0] = alpha;
     p[1] = alpha * alpha;
