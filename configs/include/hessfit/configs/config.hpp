@@ -1,0 +1,163 @@
+// A fit configuration: what to fit (a pyhf workspace or a registered C++ NLL), parameter
+// overrides, minimiser settings, which uncertainties to compute and what to write.
+// The schema, every key with its default, is documented in configs/README.md.
+//
+//   const auto config = hessfit::configs::load_config("analysis.yaml", {"fit.minimizer=newton"});
+//
+// load_config() checks the document against the schema (unknown keys with a suggestion, types,
+// ranges, files that must exist, settings that contradict each other) and reports every problem
+// at once in a ConfigError naming file:line:col. Checks that need the model (parameter names in
+// overrides, MINOS, scans, ...) happen in prepare_fit() (setup.hpp).
+#pragma once
+
+#include <array>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "hessfit/configs/error.hpp"
+#include "hessfit/configs/nll_registry.hpp"
+
+namespace hessfit::configs {
+
+/// Version of the configuration schema (the `version` key; optional in a config).
+inline constexpr int kConfigSchemaVersion = 1;
+
+template <class T>
+struct Located {
+  T value{};
+  Location where;
+};
+
+/// `model:` -- exactly one of `workspace` and `nll`.
+struct ModelConfig {
+  Location where;
+  // A pyhf JSON workspace.
+  std::optional<Located<std::filesystem::path>> workspace;  // resolved against the config's folder
+  Located<std::string> measurement;                          // "" = the first
+  std::optional<Located<std::filesystem::path>> patchset;
+  Located<std::string> patch;                                // name, or values "a,b"
+  Located<std::string> poi;                                  // "" = the measurement's (or NLL's) POI
+  std::string normsys_interpolation = "code4";               // code4 | code1
+  std::string histosys_interpolation = "code4p";             // code4p | code0 | code2
+  // A registered C++ NLL.
+  std::optional<Located<std::string>> nll;
+  std::vector<Located<std::string>> parameter_names;  // renames the NLL's parameters, in order
+  Location parameter_names_where;
+  NllArguments data;
+  Location data_where;
+};
+
+/// One entry of `parameters:`. A pattern with '*' or '?' is a glob ('[' and ']' are literal, as
+/// in "staterror_SR[3]"); globs apply first in file order, then exact names.
+struct ParameterOverride {
+  Located<std::string> pattern;
+  bool glob = false;
+  std::optional<Located<double>> init;
+  std::optional<Located<std::array<double, 2>>> bounds;
+  std::optional<Located<bool>> fixed;
+};
+
+/// kAuto: the fitting engine's default strategy (hessfit::fit::MinimizeOptions{}.method).
+enum class Minimizer { kAuto, kNewton, kLbfgs, kBfgs };
+std::string to_string(Minimizer minimizer);
+
+/// `fit:`
+struct FitConfig {
+  Minimizer minimizer = Minimizer::kAuto;
+  double tolerance = 1e-8;  // EDM target, 1/2 g^T H^-1 g (for an NLL)
+  int max_iterations = 0;   // 0 = the minimiser's default (Newton 100, L-BFGS/BFGS 10000)
+  int threads = 0;          // 0 = all cores
+  int max_restarts = 3;     // refits from a lower point found by MINOS/scans/contours/impacts
+};
+
+/// `uncertainties.minos`: none, the POI, all free parameters, or a list of names/globs.
+struct MinosSelection {
+  enum class Kind { kNone, kPoi, kAll, kList };
+  Kind kind = Kind::kPoi;
+  std::vector<Located<std::string>> names;
+  Location where;
+};
+
+struct ScanConfig {
+  Located<std::string> parameter;                     // a name, or "poi"
+  std::optional<Located<std::array<double, 2>>> range;  // default: best fit +- width sigma
+  int points = 21;
+  double width = 3.0;  // in Hessian errors, when no range is given (clipped to the bounds)
+  Location where;
+};
+
+struct ContourConfig {
+  std::array<Located<std::string>, 2> parameters;
+  std::vector<double> cl;  // default: {uncertainties.cl}
+  int points = 24;
+  Location where;
+};
+
+struct ImpactsConfig {
+  bool enabled = false;
+  Located<std::string> poi;                      // "" = the model's POI
+  std::vector<Located<std::string>> parameters;  // names/globs; empty = every constrained NP
+  bool prefit = true;                            // also the pre-fit impacts (2 more refits per NP)
+  Location where;
+};
+
+/// `uncertainties:`
+struct UncertaintiesConfig {
+  double cl = 0.6826894921370859;  // MINOS confidence level (1 dof)
+  Location cl_where;
+  MinosSelection minos;
+  std::vector<ScanConfig> scans;  // default: one scan of the POI
+  std::vector<ContourConfig> contours;
+  ImpactsConfig impacts;
+};
+
+enum class Plot { kPulls, kCorrelation, kScans, kContours, kImpacts };
+std::string to_string(Plot plot);
+
+/// `output:`
+struct OutputConfig {
+  std::filesystem::path directory;  // resolved (config folder / "results" by default)
+  bool text = true;                 // summary.txt
+  bool json = true;                 // results.json
+  bool markdown = true;             // report.md
+  std::vector<Plot> plots{Plot::kPulls, Plot::kCorrelation, Plot::kScans, Plot::kContours, Plot::kImpacts};
+  int correlation_max_parameters = 40;  // prune the heatmap to the most correlated ones
+  int impacts_max_parameters = 30;      // rows of the impact ranking plot
+  bool has(Plot plot) const;
+};
+
+struct Config {
+  std::filesystem::path file;  // the config (or the workspace given in its place)
+  std::string source;          // the file as named in messages
+  bool workspace_only = false; // a workspace JSON given in place of a config
+  std::string title;           // `title`, default: the file's stem
+  ModelConfig model;
+  std::vector<ParameterOverride> parameters;
+  FitConfig fit;
+  UncertaintiesConfig uncertainties;
+  OutputConfig output;
+};
+
+/// Reads, overrides (`sets`: "key.path=value", value in YAML flow syntax, e.g.
+/// "uncertainties.minos=[mu, theta]"; a numeric segment indexes a list) and validates a config.
+/// A `.json` file is a pyhf workspace fitted with the defaults (output relative to the current
+/// folder). Throws ConfigError with every problem found.
+Config load_config(const std::filesystem::path& file, const std::vector<std::string>& sets = {});
+
+/// Same from YAML text; relative paths resolve against `base_directory`.
+Config parse_config(const std::string& yaml, const std::string& source,
+                    const std::filesystem::path& base_directory, const std::vector<std::string>& sets = {});
+
+/// load_config() recording problems in `diagnostics` instead of throwing (the Config holds what
+/// could be read, defaults elsewhere).
+Config load_config(const std::filesystem::path& file, const std::vector<std::string>& sets,
+                   Diagnostics& diagnostics);
+
+/// The config with every default filled in, as written to results.json under "config".
+nlohmann::json to_json(const Config& config);
+
+}  // namespace hessfit::configs

@@ -1,0 +1,68 @@
+// Errors in a fit configuration, located where the user wrote the offending value.
+//
+// Validation collects every problem it finds in one pass and throws them together; each names
+// the place the value came from, as an editor understands it (1-based line and column):
+//
+//   analysis.yaml:7:3: unknown key 'minimiser' in 'fit'; did you mean 'minimizer'?
+//   --set fit.tolerance=abc: 'fit.tolerance' must be a number, got 'abc'
+//
+// Algorithm outcomes (a fit that does not converge, ...) are never reported through exceptions.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace hessfit::configs {
+
+/// Where a value came from: a file position (line and column 1-based; 0 = unknown) or another
+/// source such as a `--set` option.
+struct Location {
+  std::string source;  // "analysis.yaml", "--set fit.tolerance=abc"
+  int line = 0;
+  int column = 0;
+  /// "analysis.yaml:7:3", "analysis.yaml" or "--set fit.tolerance=abc".
+  std::string text() const;
+};
+
+struct Problem {
+  Location where;
+  std::string message;  // "unknown key 'minimiser' in 'fit'; did you mean 'minimizer'?"
+  /// "<where>: <message>".
+  std::string text() const;
+};
+
+/// Bad configuration. what() gives one line per problem, in the order found.
+class ConfigError : public std::runtime_error {
+ public:
+  explicit ConfigError(std::vector<Problem> problems);
+  const std::vector<Problem>& problems() const noexcept { return problems_; }
+
+ private:
+  std::vector<Problem> problems_;
+};
+
+/// Collects problems; `check()` throws them together as a ConfigError.
+class Diagnostics {
+ public:
+  void error(Location where, std::string message);
+  bool ok() const noexcept { return problems_.empty(); }
+  std::size_t size() const noexcept { return problems_.size(); }
+  const std::vector<Problem>& problems() const noexcept { return problems_; }
+  /// The problems in file order: by source (in order of first appearance), line, column.
+  std::vector<Problem> sorted() const;
+  /// Throws ConfigError (problems in file order) if any problem was recorded.
+  void check() const;
+
+ private:
+  std::vector<Problem> problems_;
+};
+
+/// The candidate nearest to `word` by edit distance (case-insensitive, adjacent transpositions
+/// count once), if it is close enough to be a plausible typo; "" otherwise.
+std::string nearest(const std::string& word, const std::vector<std::string>& candidates);
+
+/// "; did you mean 'x'?" when a nearest candidate exists, else "".
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates);
+
+}  // namespace hessfit::configs

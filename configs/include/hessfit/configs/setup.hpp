@@ -1,0 +1,49 @@
+// From a validated Config to a fit ready to run: the model (a HistFactory workspace or a
+// registered C++ NLL) as a hessfit::fit::Objective with the overrides applied, what is known
+// about each parameter for the report (constraint, pre-fit width), and the fit plan (MINOS,
+// scans, contours, impacts) with every name resolved.
+//
+//   const Config config = load_config("analysis.yaml");
+//   const FitSetup setup = prepare_fit(config);          // throws ConfigError
+//   const fit::FitResult result = run_fit(setup);         // run.hpp
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hessfit/configs/config.hpp"
+#include "hessfit/configs/error.hpp"
+#include "hessfit/configs/nll_registry.hpp"
+#include "hessfit/fit/fit.hpp"
+#include "hessfit/fit/objective.hpp"
+
+namespace hessfit::configs {
+
+/// A parameter as the report describes it.
+struct ParameterInfo {
+  std::string name;
+  std::string kind;  // HistFactory modifier type ("normfactor", "staterror", ...) or "parameter"
+  ParameterConstraint constraint;  // pre-fit centre and width of a constrained parameter
+};
+
+struct FitSetup {
+  fit::Objective objective;  // overrides applied: starting values, bounds, fixed flags
+  std::vector<ParameterInfo> parameters;
+  std::string poi;           // "" = the model has none
+  fit::FitOptions options;   // minimiser and the uncertainties to compute, names resolved
+  std::string description;   // "workspace 'x.json', measurement 'm'" / "C++ NLL 'counting'"
+  std::vector<std::string> warnings;  // accepted but possibly unintended
+};
+
+/// Builds the model and the plan. Throws ConfigError for every problem (bad workspace, unknown
+/// parameter names with suggestions, scans of fixed parameters, ...).
+FitSetup prepare_fit(const Config& config);
+/// Same, recording problems instead of throwing; nothing when a problem was added.
+std::optional<FitSetup> prepare_fit(const Config& config, Diagnostics& diagnostics);
+
+/// Glob match with '*' (any run) and '?' (one character); everything else literal.
+bool glob_match(std::string_view pattern, std::string_view name);
+
+}  // namespace hessfit::configs

@@ -1,0 +1,276 @@
+#include "hessfit/configs/run.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstdio>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "hessfit/configs/report.hpp"
+
+namespace hessfit::configs {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+std::string plural(std::size_t n, const std::string& word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
+
+}  // namespace
+
+fit::FitResult run_fit(const FitSetup& setup, const ProgressCallback& progress) {
+  const fit::Objective& objective = setup.objective;
+  auto say = [&](const std::string& step) {
+    if (progress) progress(step);
+  };
+  const auto t_start = Clock::now();
+  fit::FitOptions options = setup.options;
+  for (fit::ProfileOptions* p : {&options.minos_options.profile, &options.scan_options.profile,
+                                 &options.contour_options.profile, &options.impacts_options.profile})
+    p->threads = options.threads;
+
+  fit::FitResult result;
+  result.names = objective.names();
+  Eigen::VectorXd start = objective.values();
+  for (int attempt = 0;; ++attempt) {
+    const std::string again = attempt == 0 ? "" : " (restart " + std::to_string(attempt) + ")";
+    say("minimising " + plural(static_cast<std::size_t>(objective.n_free()), "free parameter") + again);
+    auto clock = Clock::now();
+    result.minimum = fit::minimize(objective, start, options.minimize);
+    result.minimum_history.push_back(result.minimum.fval);
+    result.timing.minimize += seconds_since(clock);
+
+    say("covariance from the exact Hessian" + again);
+    clock = Clock::now();
+    result.covariance = fit::covariance(objective, result.minimum, options.covariance);
+    result.timing.covariance += seconds_since(clock);
+
+    Eigen::VectorXd lower_point;
+    double lower_f = result.minimum.fval;
+    auto consider = [&](bool found, const Eigen::VectorXd& x) {
+      if (!found || x.size() != objective.size()) return;
+      const double f = objective.value(x);
+      if (f < lower_f) {
+        lower_f = f;
+        lower_point = x;
+      }
+    };
+    const bool can_restart = attempt < options.max_restarts;
+
+    if (!options.minos.empty()) say("MINOS on " + plural(options.minos.size(), "parameter") + again);
+    clock = Clock::now();
+    result.minos = fit::minos(objective, result.minimum, result.covariance, options.minos, options.minos_options);
+    result.timing.minos += seconds_since(clock);
+    consider(result.minos.new_minimum_found(), result.minos.lowest_new_minimum());
+
+    result.scans.clear();
+    result.contours.clear();
+    result.impacts.reset();
+    const bool go_on = [&] { return lower_point.size() == 0 || !can_restart; }();
+    if (go_on) {
+      clock = Clock::now();
+      for (std::size_t k = 0; k < options.scans.size(); ++k) {
+        const auto& request = options.scans[k];
+        say("profile scan " + std::to_string(k + 1) + "/" + std::to_string(options.scans.size()) + " of '" + request.parameter + "'" + again);
+        std::vector<double> values = request.values;
+        if (values.empty()) {
+          const int i = objective.index(request.parameter);
+          const double e = result.covariance.errors[i];
+          const double sigma = e > 0.0 && std::isfinite(e) ? e : 1.0;
+          values = fit::scan_values(result.minimum.x[i], request.width_sigmas * sigma, objective.bounds(i), request.points);
+        }
+        result.scans.push_back(fit::profile_scan(objective, result.minimum, request.parameter, values, options.scan_options));
+        consider(result.scans.back().new_minimum_found, result.scans.back().new_minimum);
+      }
+      result.timing.scans += seconds_since(clock);
+
+      clock = Clock::now();
+      std::size_t total = 0, done = 0;
+      for (const auto& r : options.contours) total += r.confidence_levels.size();
+      for (const auto& request : options.contours) {
+        for (const double cl : request.confidence_levels) {
+          say("contour " + std::to_string(++done) + "/" + std::to_string(total) + " of '" + request.x + "' and '" + request.y + "'" + again);
+          fit::ContourOptions co = options.contour_options;
+          co.confidence_level = cl;
+          co.points = request.points;
+          result.contours.push_back(fit::profile_contour(objective, result.minimum, result.covariance, request.x, request.y, co));
+          consider(result.contours.back().new_minimum_found, result.contours.back().new_minimum);
+        }
+      }
+      result.timing.contours += seconds_since(clock);
+
+      if (options.impacts) {
+        say("impacts of " + plural(options.impacts->constrained.size(), "nuisance parameter") + " on '" + options.impacts->poi + "'" + again);
+        clock = Clock::now();
+        result.impacts = fit::impacts(objective, result.minimum, result.covariance, options.impacts->poi,
+                                      options.impacts->constrained, options.impacts_options);
+        result.timing.impacts += seconds_since(clock);
+        consider(result.impacts->new_minimum_found, result.impacts->new_minimum);
+      }
+    }
+    if (lower_point.size() == 0) break;
+    if (!can_restart) {
+      result.unresolved_new_minimum = true;
+      break;
+    }
+    ++result.restarts;
+    start = lower_point;
+  }
+
+  result.parameters.resize(static_cast<std::size_t>(objective.size()));
+  for (int i = 0; i < objective.size(); ++i) {
+    fit::ParameterResult& p = result.parameters[static_cast<std::size_t>(i)];
+    p.index = i;
+    p.name = objective.name(i);
+    p.value = result.minimum.x[i];
+    p.error = result.covariance.errors[i];
+    p.initial = objective.values()[i];
+    p.bounds = objective.bounds(i);
+    p.state = result.minimum.parameter_states.empty() ? fit::ParameterState::kFree
+                                                      : result.minimum.parameter_states[static_cast<std::size_t>(i)];
+    if (const fit::MinosInterval* m = result.minos.find(p.name)) p.minos = *m;
+  }
+  result.timing.total = seconds_since(t_start);
+  return result;
+}
+
+namespace {
+
+/// "hessfit fit: MINOS on 6 parameters ... 2.4 s" redrawn in place on a terminal.
+class ProgressLine {
+ public:
+  ProgressLine(std::ostream& err, bool enabled) : err_(err), enabled_(enabled) {
+    if (enabled_) ticker_ = std::thread([this] { tick(); });
+  }
+  ProgressLine(const ProgressLine&) = delete;
+  ProgressLine& operator=(const ProgressLine&) = delete;
+  ~ProgressLine() { stop(); }
+
+  void step(const std::string& label) {
+    if (!enabled_) return;
+    const std::lock_guard lock(mutex_);
+    label_ = label;
+    step_start_ = Clock::now();
+    draw();
+  }
+
+  void stop() {
+    if (!enabled_) return;
+    {
+      const std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    if (ticker_.joinable()) ticker_.join();
+    err_ << "\r\033[K" << std::flush;
+    enabled_ = false;
+  }
+
+ private:
+  void draw() {  // mutex held
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, " ... %.1f s", seconds_since(step_start_));
+    err_ << "\r\033[Khessfit fit: " << label_ << buffer << std::flush;
+  }
+  void tick() {
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+      wake_.wait_for(lock, std::chrono::milliseconds(200));
+      if (!stopping_ && !label_.empty()) draw();
+    }
+  }
+
+  std::ostream& err_;
+  bool enabled_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::string label_;
+  Clock::time_point step_start_ = Clock::now();
+  std::thread ticker_;
+};
+
+void print_problems(const Diagnostics& d, std::ostream& err) {
+  for (const auto& p : d.sorted()) err << p.text() << "\n";
+  err << "hessfit fit: " << plural(d.size(), "problem") << " in the configuration; nothing was written\n";
+}
+
+}  // namespace
+
+int run_fit_command(const RunOptions& options, std::ostream& out, std::ostream& err) {
+  const auto t_start = Clock::now();
+  Diagnostics d;
+  Config config = load_config(options.config, options.sets, d);
+  if (options.threads) config.fit.threads = *options.threads;
+  if (options.output_directory) config.output.directory = options.output_directory->lexically_normal();
+  std::optional<FitSetup> setup;
+  if (config.model.workspace || config.model.nll) setup = prepare_fit(config, d);
+  std::error_code ec;
+  if (std::filesystem::exists(config.output.directory, ec) && !std::filesystem::is_directory(config.output.directory, ec))
+    d.error(options.output_directory ? Location{"--out", 0, 0} : Location{config.source, 0, 0},
+            "the output directory '" + config.output.directory.generic_string() + "' is a file");
+  if (!d.ok() || !setup) {
+    if (d.ok()) d.error({config.source, 0, 0}, "no model to fit");
+    print_problems(d, err);
+    return kExitBadInput;
+  }
+  for (const auto& w : setup->warnings) err << "hessfit fit: warning: " << w << "\n";
+  const double load_seconds = seconds_since(t_start);
+
+  const bool show_progress = options.progress.value_or(::isatty(STDERR_FILENO) != 0);
+  fit::FitResult result;
+  {
+    ProgressLine line(err, show_progress);
+    try {
+      result = run_fit(*setup, [&](const std::string& s) { line.step(s); });
+    } catch (const std::exception& e) {
+      line.stop();
+      err << "hessfit fit: the fit failed: " << e.what() << "\nnothing was written\n";
+      return kExitNumerical;
+    }
+  }
+
+  const auto t_report = Clock::now();
+  Report report{config, *setup, result, {load_seconds, 0.0, 0.0}};
+  std::vector<PlotFile> plots = make_plots(report);
+  const std::string summary = text_summary(report);
+  std::string markdown = config.output.markdown ? markdown_report(report, plots) : std::string{};
+  report.timing.report = seconds_since(t_report);
+  report.timing.total = seconds_since(t_start);
+  const std::string json = config.output.json ? results_json(report).dump(2) + "\n" : std::string{};
+
+  std::vector<std::string> written;
+  try {
+    std::filesystem::create_directories(config.output.directory);
+    auto write = [&](const std::string& name, const std::string& content) {
+      write_file_atomically(config.output.directory / name, content);
+      written.push_back(name);
+    };
+    if (config.output.json) write("results.json", json);
+    if (config.output.markdown) write("report.md", markdown);
+    if (config.output.text) write("summary.txt", summary);
+    for (const auto& p : plots) write(p.file_name, p.svg);
+  } catch (const std::exception& e) {
+    err << "hessfit fit: cannot write the results: " << e.what() << "\n";
+    return kExitBadInput;
+  }
+
+  if (!options.quiet) {
+    out << summary;
+    out << "\nwrote " << config.output.directory.generic_string() << "/: ";
+    for (std::size_t i = 0; i < written.size(); ++i) out << (i ? ", " : "") << written[i];
+    out << "\n";
+  }
+  const bool ok = result.minimum.converged() && result.covariance.accurate();
+  if (!ok) err << "hessfit fit: " << result.problems() << "\n";
+  return ok ? kExitOk : kExitNumerical;
+}
+
+}  // namespace hessfit::configs
