@@ -104,9 +104,7 @@ Eigen::VectorXd read_parameters(const std::string& path, const lh::Model& model)
 
 std::function<int()> attach_eval(CLI::App& app) {
   auto f = std::make_shared<EvalFlags>();
-  app.description(
-      "Evaluate the negative log-likelihood of a pyhf workspace (-pyhf logpdf with all constants; twice_nll is "
-      "pyhf's fit objective) at given parameter values, optionally with its exact gradient.");
+  app.description("Evaluate the NLL of a pyhf workspace (and its gradient) at given parameter values.");
   app.add_option("workspace", f->workspace, "pyhf JSON workspace")->required();
   app.add_option("-p,--pars", f->pars,
                  "JSON object of parameter values: {\"mu\": 1.2, \"gamma_stat[0]\": 0.98} or a vector set as an array; "
@@ -119,7 +117,10 @@ std::function<int()> attach_eval(CLI::App& app) {
   app.add_option("--poi", f->poi, "parameter of interest (default: the measurement's)");
   app.add_option("--normsys", f->normsys, "normsys interpolation: code4 (default) or code1");
   app.add_option("--histosys", f->histosys, "histosys interpolation: code4p (default), code0 or code2");
-  app.footer("Exit codes: 0 ok; 2 bad workspace, parameter file or option.");
+  app.footer(
+      "nll = -pyhf logpdf with all constant terms; twice_nll = 2 nll is pyhf's fit objective. The gradient comes from\n"
+      "reverse-mode automatic differentiation.\n"
+      "Exit codes: 0 ok; 2 bad workspace, parameter file or option.");
   return [f]() {
     const lh::Model model = load_model(*f);
     const Eigen::VectorXd x = read_parameters(f->pars, model);

@@ -241,9 +241,7 @@ nlohmann::ordered_json to_json(const lh::Workspace& ws, const lh::Model& model, 
 
 std::function<int()> attach_inspect(CLI::App& app) {
   auto f = std::make_shared<InspectFlags>();
-  app.description(
-      "Show what a pyhf JSON workspace contains (channels, samples, bins, modifiers) and the parameter table of the "
-      "model pyhf would build from it (name, init, bounds, fixed, constraint), in pyhf's parameter order.");
+  app.description("Show a pyhf workspace: channels, samples, modifiers and its model's parameter table.");
   app.add_option("workspace", f->workspace, "pyhf JSON workspace")->required();
   app.add_option("-m,--measurement", f->measurement, "measurement to build the model of (default: the first)");
   auto* ps = app.add_option("--patchset", f->patchset, "pyhf patchset.json whose patch is applied to the workspace");
@@ -253,7 +251,10 @@ std::function<int()> attach_inspect(CLI::App& app) {
   app.add_option("--histosys", f->histosys, "histosys interpolation: code4p (default), code0 or code2");
   app.add_flag("--modifiers", f->modifiers, "list every modifier of every sample (default: counts by type)");
   app.add_flag("--json", f->json, "print a JSON object instead of tables");
-  app.footer("Exit codes: 0 ok; 2 bad workspace, patchset or option (every problem listed with its JSON path).");
+  app.footer(
+      "Prints the channels, samples, bins and modifiers of the workspace and the parameters of the model pyhf builds\n"
+      "from it (name, type, init, bounds, fixed, constraint), in pyhf's parameter order.\n"
+      "Exit codes: 0 ok; 2 bad workspace, patchset or option (every problem listed with its JSON path).");
   return [f]() {
     const auto [ws, model] = load(*f);
     if (f->json)
