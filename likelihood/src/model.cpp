@@ -165,8 +165,7 @@ void Model::set_data(const Eigen::VectorXd& main_data, const Eigen::VectorXd& au
 NllTerms Model::nll_terms(const Eigen::VectorXd& x) const {
   check_size(static_cast<std::size_t>(x.size()));
   const auto parts = detail::nll_parts<double>(tables_, x);
-  return {parts.main + tables_.main_constant, parts.gauss + tables_.gauss_constant,
-          parts.poisson + tables_.poisson_constant};
+  return {parts[0] + tables_.main_constant, parts[1] + tables_.gauss_constant, parts[2] + tables_.poisson_constant};
 }
 
 Eigen::VectorXd Model::expected_main_data(const Eigen::VectorXd& x) const {

@@ -21,6 +21,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "hessfit/autodiff/traits.hpp"
@@ -219,6 +220,16 @@ void add_delta(const Tables& t, const HistoTerm& h, const Vec& x, const Scratch<
   }
 }
 
+/// nominal + sum of the entry's histosys Deltas.
+template <class T, class Vec>
+T additive_part(const Tables& t, const Entry& entry, const Vec& x, const Scratch<T>& s) {
+  T A(0.0);
+  double shift = entry.nominal;
+  for (Index h = entry.histo_begin; h < entry.histo_end; ++h) add_delta(t, t.histo[h], x, s, A, shift);
+  A += shift;
+  return A;
+}
+
 /// Expected rate nu of one main bin (after prepare()).
 template <class T, class Vec>
 T bin_rate(const Tables& t, const MainBin& bin, const Vec& x, const Scratch<T>& s) {
@@ -236,14 +247,10 @@ T bin_rate(const Tables& t, const MainBin& bin, const Vec& x, const Scratch<T>& 
         constant += entry.nominal;
       continue;
     }
-    T A(0.0);
-    double shift = entry.nominal;
-    for (Index h = entry.histo_begin; h < entry.histo_end; ++h) add_delta(t, t.histo[h], x, s, A, shift);
-    A += shift;
     if (f.any)
-      nu += f.value * A;
+      nu += f.value * additive_part(t, entry, x, s);
     else
-      nu += A;
+      nu += additive_part(t, entry, x, s);
   }
   nu += constant;
   return nu;
@@ -252,14 +259,7 @@ T bin_rate(const Tables& t, const MainBin& bin, const Vec& x, const Scratch<T>& 
 /// The rate of one entry alone (for per-sample yields; after prepare()).
 template <class T, class Vec>
 T entry_rate(const Tables& t, const Entry& entry, const Vec& x, const Scratch<T>& s) {
-  T rate(entry.nominal);
-  if (entry.histo_begin != entry.histo_end) {
-    T A(0.0);
-    double shift = entry.nominal;
-    for (Index h = entry.histo_begin; h < entry.histo_end; ++h) add_delta(t, t.histo[h], x, s, A, shift);
-    A += shift;
-    rate = A;
-  }
+  T rate = entry.histo_begin == entry.histo_end ? T(entry.nominal) : additive_part(t, entry, x, s);
   if (t.blocks[entry.block].has_factor()) rate *= s.block_factor[entry.block];
   for (Index g = entry.gamma_begin; g < entry.gamma_end; ++g) rate *= x[t.gamma_params[g]];
   return rate;
@@ -276,57 +276,44 @@ T poisson_deviance(const T& nu, double n, double inv_n) {
   return nu;
 }
 
-/// The three parts of -log L without their constants.
-template <class T>
-struct NllParts {
-  T main, gauss, poisson;
-};
+enum class Part { kMain, kGauss, kPoisson };
 
-/// -log L without its constant part, split into main Poisson, Gaussian and Poisson constraints.
-template <class T, class Vec>
-NllParts<T> nll_parts(const Tables& t, const Vec& x) {
+/// Calls add(part, term) for every term of -log L without its constant part.
+template <class T, class Vec, class Add>
+void for_each_term(const Tables& t, const Vec& x, Add&& add) {
   using std::log;
   Scratch<T>& s = thread_scratch<T>();
   prepare(t, x, s);
-  NllParts<T> parts{T(0.0), T(0.0), T(0.0)};
   for (const MainBin& bin : t.bins)
-    parts.main += poisson_deviance(bin_rate(t, bin, x, s), bin.observed, bin.inv_observed);
+    add(Part::kMain, poisson_deviance(bin_rate(t, bin, x, s), bin.observed, bin.inv_observed));
   for (const GaussTerm& g : t.gauss) {
     const T d = x[g.param] - g.aux;
-    parts.gauss += (d * d) * g.half_inv_var;
+    add(Part::kGauss, (d * d) * g.half_inv_var);
   }
   for (const PoissonTerm& p : t.poisson) {
     if (p.aux > 0.0) {
       const T r = x[p.param] * (p.factor / p.aux);
-      parts.poisson += p.aux * ((r - 1.0) - log(r));
+      add(Part::kPoisson, p.aux * ((r - 1.0) - log(r)));
     } else {
-      parts.poisson += x[p.param] * p.factor;
+      add(Part::kPoisson, x[p.param] * p.factor);
     }
   }
-  return parts;
 }
 
 /// -log L without its constant part.
 template <class T, class Vec>
 T nll_variable(const Tables& t, const Vec& x) {
-  using std::log;
-  Scratch<T>& s = thread_scratch<T>();
-  prepare(t, x, s);
   T total(0.0);
-  for (const MainBin& bin : t.bins) total += poisson_deviance(bin_rate(t, bin, x, s), bin.observed, bin.inv_observed);
-  for (const GaussTerm& g : t.gauss) {
-    const T d = x[g.param] - g.aux;
-    total += (d * d) * g.half_inv_var;
-  }
-  for (const PoissonTerm& p : t.poisson) {
-    if (p.aux > 0.0) {
-      const T r = x[p.param] * (p.factor / p.aux);
-      total += p.aux * ((r - 1.0) - log(r));
-    } else {
-      total += x[p.param] * p.factor;
-    }
-  }
+  for_each_term<T>(t, x, [&](Part, T&& term) { total += std::move(term); });
   return total;
+}
+
+/// The same split into main Poisson terms, Gaussian and Poisson constraints.
+template <class T, class Vec>
+std::array<T, 3> nll_parts(const Tables& t, const Vec& x) {
+  std::array<T, 3> parts{T(0.0), T(0.0), T(0.0)};
+  for_each_term<T>(t, x, [&](Part part, T&& term) { parts[static_cast<std::size_t>(part)] += std::move(term); });
+  return parts;
 }
 
 }  // namespace hessfit::likelihood::detail
