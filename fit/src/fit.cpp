@@ -44,6 +44,7 @@ FitResult fit(const Objective& objective, const FitOptions& options_in) {
   set_threads(options.scan_options.profile, options.threads);
   set_threads(options.contour_options.profile, options.threads);
   set_threads(options.impacts_options.profile, options.threads);
+  options.minimize.probe.threads = options.threads;
 
   FitResult result;
   result.names = objective.names();

@@ -54,8 +54,11 @@ void fill_result(FreeProblem& problem, const Eigen::VectorXd& x, const Evaluatio
   if (at.finite()) {
     const Stationarity st = analyse_stationarity(at.h, at.g, x, problem.lower(), problem.upper());
     result.edm = st.model.edm();
-    result.min_scaled_eigenvalue = st.model.size() ? st.model.min_eigenvalue()
-                                                   : std::numeric_limits<double>::quiet_NaN();
+    result.positive_definite = st.model.cholesky_ok();
+    if (!result.positive_definite) {
+      result.min_scaled_eigenvalue = st.model.min_eigenvalue();
+      result.positive_definite = result.min_scaled_eigenvalue > 0.0;
+    }
     result.parameter_states = parameter_states(problem, x, at.h, at.g, st, edm_target);
   } else {
     result.edm = std::numeric_limits<double>::quiet_NaN();

@@ -51,7 +51,10 @@ ProbeSeeds probe_for_lower_minima(const Objective& objective, const MinimizeResu
     Eigen::VectorXd direction = Eigen::VectorXd::Zero(n);
     direction(inner) = v.col(a) / v(a, a);
     Line& out_line = result[static_cast<std::size_t>(line)];
+    // Walk the whole line; keep the lowest sample that is below f_min, or that lies past a concave
+    // stretch with f - f_min < flatness * up * t^2.
     double f_prev2 = 0.0, f_prev = 0.0;  // Delta at t - 2 step and t - step (0 at t = 0)
+    bool seen_concave = false;
     for (int j = 1; j <= samples; ++j) {
       const double t = j * options.step;
       Eigen::VectorXd x = minimum.x + (sign * t * sigma) * direction;
@@ -59,13 +62,12 @@ ProbeSeeds probe_for_lower_minima(const Objective& objective, const MinimizeResu
       const double delta = objective.value(x) - f0;
       ++out_line.evaluations;
       if (!std::isfinite(delta)) break;
-      const bool lower = delta < -tolerance;
-      const bool concave = j >= 2 && delta - 2.0 * f_prev + f_prev2 < 0.0;
-      if (lower || (concave && delta < options.flatness * up * t * t)) {
+      seen_concave = seen_concave || (j >= 2 && delta - 2.0 * f_prev + f_prev2 < 0.0);
+      const bool candidate = delta < -tolerance || (seen_concave && delta < options.flatness * up * t * t);
+      if (candidate && (!out_line.seeded || delta < out_line.delta)) {
         out_line.seeded = true;
         out_line.delta = delta;
         out_line.x = std::move(x);
-        break;
       }
       f_prev2 = f_prev;
       f_prev = delta;

@@ -143,8 +143,9 @@ MinimizeResult quasi_newton_minimize(const Objective& objective, const Eigen::Ve
     result.termination = Termination::kNonFiniteStart;
     result.message = name + ": f, gradient or Hessian not finite at the end point (" +
                      summary.message + ")";
-  } else if (result.edm <= target && result.min_scaled_eigenvalue >=
-                                         -options.newton.negative_curvature_tolerance) {
+  } else if (result.edm <= target &&
+             (result.positive_definite ||
+              result.min_scaled_eigenvalue >= -options.newton.negative_curvature_tolerance)) {
     result.termination = Termination::kConverged;
     result.message = name + " converged: " + edm + " after " + std::to_string(result.iterations) +
                      " iterations";

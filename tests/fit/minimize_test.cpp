@@ -135,3 +135,24 @@ TEST(Minimize, AllMethodsAgreeOnTheBinnedModel) {
     EXPECT_TRUE(other.x.isApprox(newton.x, 1e-4)) << hf::to_string(method);
   }
 }
+
+TEST(Minimize, AutoProbesPastABarrierAndFindsTheGlobalMinimum) {
+  // A double well in x: from x = 1.2 Newton stops in the local minimum near x = +0.96; the
+  // global one is near x = -1.03, behind a barrier lower than 0.5 above the local minimum.
+  auto f = [](const auto& p) {
+    auto w = p[0] * p[0] - 1.0;
+    return 0.3 * w * w + 0.1 * p[0] + 0.5 * (p[1] - p[0]) * (p[1] - p[0]);
+  };
+  const auto objective = hf::Objective::from_callable(f, {"x", "y"}, Eigen::Vector2d(1.2, 1.2));
+  const auto local = hf::minimize(objective, with_method(hf::Method::kNewton));
+  ASSERT_GT(local.x[0], 0.0);
+  const auto global = hf::minimize(objective);
+  ASSERT_TRUE(global.converged()) << global.message;
+  EXPECT_LT(global.x[0], -1.0);
+  EXPECT_LT(global.fval, local.fval - 0.15);
+  EXPECT_EQ(global.lower_minima_found, 1);
+  EXPECT_GE(global.probe_starts, 1);
+  EXPECT_GT(global.probe_evaluations, 0);
+  EXPECT_TRUE(global.positive_definite);
+  EXPECT_NE(global.message.find("probe"), std::string::npos) << global.message;
+}

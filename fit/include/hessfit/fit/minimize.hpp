@@ -25,12 +25,13 @@
 // kAuto (the default) is Newton from the start (with an L-BFGS start when Newton alone does not
 // converge), followed by a probe for lower minima: along the first-order profile path of every
 // free parameter k, x(t) = x_hat + t sigma_k V_.k / V_kk (V = H^-1), f is sampled at
-// t = +-step, +-2 step, ... up to +-max_sigma. A point below f_min, or a point past a concave stretch
-// where f rose by less than flatness * up * t^2 (a flattening profile: another valley nearby),
-// seeds a Newton run; the lowest minimum wins and is probed again. On the shared ATLAS staus
-// workspace Minuit, L-BFGS and Newton all stop in a local minimum 0.043 above the global one,
-// which lies 0.9 sigma away along one nuisance parameter's profile: the probe finds it with 2800
-// function values and one extra Newton run.
+// t = +-step, +-2 step, ... up to +-max_sigma (function values only: ~20 n of them). On each path
+// the lowest sample that is below f_min, or that lies past a concave stretch with
+// f - f_min < flatness * up * t^2 (a profile flattening out: another valley nearby), seeds a
+// Newton run; the lowest converged minimum wins and is probed again. On the shared ATLAS staus
+// workspace Minuit, L-BFGS and Newton from the suggested start all stop in a local minimum 0.043
+// above the global one, which lies 0.9 sigma away along one nuisance parameter's profile: the
+// probe finds it with ~2800 function values and one extra Newton run.
 #pragma once
 
 #include <Eigen/Core>
@@ -159,8 +160,10 @@ struct [[nodiscard]] MinimizeResult {
   Eigen::MatrixXd hessian;
   /// State of every parameter at x (fixed, free, held by a bound).
   std::vector<ParameterState> parameter_states;
-  /// Smallest eigenvalue of the scaled Hessian D^-1 H D^-1 (unit diagonal) over the free,
-  /// non-active parameters; negative means not a minimum.
+  /// The Hessian over the free parameters not held by a bound is positive definite at x
+  /// (a minimum, not a saddle); see covariance() for its eigenvalues.
+  bool positive_definite = false;
+  /// When it is not: the smallest eigenvalue of D^-1 H D^-1 (unit diagonal); NaN otherwise.
   double min_scaled_eigenvalue = std::numeric_limits<double>::quiet_NaN();
 
   int iterations = 0;             // Newton + quasi-Newton iterations, all stages
