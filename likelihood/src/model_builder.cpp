@@ -65,7 +65,7 @@ class ModelBuilder {
 
   void sort_channels();
   void collect_parameter_sets();
-  void check_sharing(Draft& d);
+  void check_sharing(const Draft& d);
   void set_defaults(Draft& d);
   void apply_configuration();
   void check_inits();
@@ -158,7 +158,7 @@ void ModelBuilder::collect_parameter_sets() {
   }
 }
 
-void ModelBuilder::check_sharing(Draft& d) {
+void ModelBuilder::check_sharing(const Draft& d) {
   // Modifiers sharing a name share parameters: pyhf requires identical parameter-set requirements,
   // which only normsys and histosys (scalar, Gaussian, init 0, bounds +-5) have in common.
   // Messages point at the later use in document order.
@@ -211,7 +211,10 @@ void ModelBuilder::check_sharing(Draft& d) {
         for (const std::size_t c : cs) out.push_back(quote(model_.channels_[c].name));
         return detail::join_list(out);
       };
-      problem("channels", "staterror " + quote(d.name) + " is on sample " + quote(coverage.begin()->first) +
+      const Use& use = *std::find_if(d.uses.begin(), d.uses.end(), [&](const Use& u) {
+        return u.type == ModifierType::kStatError && ws_.channels()[u.channel].samples[u.sample].name == sample;
+      });
+      problem(detail::located(modifier_path(use), modifier_context(use)), "staterror " + quote(d.name) + " is on sample " + quote(coverage.begin()->first) +
                               " in channels " + names(reference) + " but on sample " + quote(sample) +
                               " in channels " + names(channels) +
                               "; every sample carrying a staterror must carry it in the same channels");

@@ -224,7 +224,8 @@ TEST(WorkspaceErrors, StatErrorMustCoverTheSameChannelsOnEverySample) {
         {"name": "signal", "data": [1], "modifiers": []}]}},
       {"op": "add", "path": "/channels/0/samples/0/modifiers/-", "value": {"name": "mcstat", "type": "staterror", "data": [1, 1]}},
       {"op": "add", "path": "/observations/-", "value": {"name": "CR", "data": [100]}}])")),
-            "workspace.json: channels: staterror 'mcstat' is on sample 'background' in channels 'CR', 'SR' but on "
+            "workspace.json: channels[0].samples[0].modifiers[2] (channel 'SR', sample 'signal', staterror 'mcstat'): "
+            "staterror 'mcstat' is on sample 'background' in channels 'CR', 'SR' but on "
             "sample 'signal' in channels 'SR'; every sample carrying a staterror must carry it in the same channels");
 }
 
