@@ -93,7 +93,7 @@ inline void check_sizes(const Eigen::VectorXd& x, const Eigen::VectorXd& v, cons
 }
 
 /// H V by forward-over-reverse on one taping; also the value and gradient.
-/// V = nullptr means the identity (HV = H).
+/// H V by forward-over-reverse on one taping (V = nullptr: the dense H); also value and gradient.
 template <class F>
 double hessian_times(F& f, const Eigen::VectorXd& x, const Eigen::MatrixXd* V, Eigen::VectorXd* g,
                      Eigen::MatrixXd& HV) {
@@ -101,27 +101,39 @@ double hessian_times(F& f, const Eigen::VectorXd& x, const Eigen::MatrixXd* V, E
   TapeScope<double> scope(tape);
   tape.set_curvature_enabled(true);
   const Taped t = tape_function(f, x);
-  std::vector<double> adjoint;
+  const Eigen::Index cols = V ? V->cols() : x.size();
   if (t.output < 0) {
     if (g) g->setZero(x.size());
-    HV.setZero(x.size(), V ? V->cols() : x.size());
+    HV.setZero(x.size(), cols);
     return t.value;
   }
-  tape.adjoints(t.output, t.first, adjoint);
-  if (g) gather_gradient(t, adjoint, *g);
-  std::vector<std::int32_t> input_of_node(static_cast<std::size_t>(t.output + 1 - t.first), -1);
+  SweepScratch& w = thread_sweep_scratch();
+  tape.adjoints(t.output, t.first, w.adjoint);
+  if (g) gather_gradient(t, w.adjoint, *g);
+  w.input_of_node.assign(static_cast<std::size_t>(t.output + 1 - t.first), -1);
   for (std::size_t i = 0; i < t.input_nodes.size(); ++i)
-    input_of_node[static_cast<std::size_t>(t.input_nodes[i] - t.first)] = static_cast<std::int32_t>(i);
-  const Eigen::Index cols = V ? V->cols() : x.size();
+    if (t.input_nodes[i] <= t.output)
+      w.input_of_node[static_cast<std::size_t>(t.input_nodes[i] - t.first)] = static_cast<std::int32_t>(i);
   if (cols <= 2)
-    hessian_sweep<1>(tape, t.first, t.output, input_of_node, adjoint, V, x.size(), HV);
+    hessian_sweep<1>(tape, t.first, t.output, V, x.size(), HV, w);
   else if (cols <= 4)
-    hessian_sweep<4>(tape, t.first, t.output, input_of_node, adjoint, V, x.size(), HV);
+    hessian_sweep<4>(tape, t.first, t.output, V, x.size(), HV, w);
   else if (cols <= 64)
-    hessian_sweep<8>(tape, t.first, t.output, input_of_node, adjoint, V, x.size(), HV);
+    hessian_sweep<8>(tape, t.first, t.output, V, x.size(), HV, w);
   else
-    hessian_sweep<16>(tape, t.first, t.output, input_of_node, adjoint, V, x.size(), HV);
+    hessian_sweep<16>(tape, t.first, t.output, V, x.size(), HV, w);
   return t.value;
+}
+
+/// Makes H exactly symmetric: the mean of the two triangles, in cache-sized tiles.
+inline void symmetrize(Eigen::MatrixXd& H) {
+  constexpr Eigen::Index kTile = 32;
+  const Eigen::Index n = H.rows();
+  for (Eigen::Index jb = 0; jb < n; jb += kTile)
+    for (Eigen::Index ib = jb; ib < n; ib += kTile)
+      for (Eigen::Index j = jb; j < std::min(jb + kTile, n); ++j)
+        for (Eigen::Index i = std::max(ib, j + 1); i < std::min(ib + kTile, n); ++i)
+          H(i, j) = H(j, i) = 0.5 * (H(i, j) + H(j, i));
 }
 
 }  // namespace detail
@@ -148,9 +160,7 @@ Eigen::VectorXd gradient(F&& f, const Eigen::VectorXd& x) {
 template <class F>
 double value_gradient_hessian(F&& f, const Eigen::VectorXd& x, Eigen::VectorXd& gradient, Eigen::MatrixXd& hessian) {
   const double v = detail::hessian_times(f, x, nullptr, &gradient, hessian);
-  // Exact up to rounding in each column; make it symmetric to the bit (mean of the two triangles).
-  for (Eigen::Index j = 0; j < hessian.cols(); ++j)
-    for (Eigen::Index i = j + 1; i < hessian.rows(); ++i) hessian(i, j) = hessian(j, i) = 0.5 * (hessian(i, j) + hessian(j, i));
+  detail::symmetrize(hessian);  // each column is exact up to rounding; make H symmetric to the bit
   return v;
 }
 
@@ -212,13 +222,16 @@ Eigen::MatrixXd jacobian_reverse(F&& F_, const Eigen::VectorXd& x) {
 template <class F>
 Eigen::MatrixXd hessian(F&& f, const Eigen::VectorXd& x, HessianMode mode = HessianMode::kForwardOverReverse) {
   const Eigen::Index n = x.size();
-  Eigen::MatrixXd H = Eigen::MatrixXd::Zero(n, n);
+  Eigen::MatrixXd H;
+  if (mode == HessianMode::kForwardOverReverse) {
+    Eigen::VectorXd g;
+    value_gradient_hessian(f, x, g, H);
+    return H;
+  }
+  H.setZero(n, n);
   switch (mode) {
-    case HessianMode::kForwardOverReverse: {
-      Eigen::VectorXd g;
-      value_gradient_hessian(f, x, g, H);
-      return H;
-    }
+    case HessianMode::kForwardOverReverse:
+      break;
     case HessianMode::kReverseOverReverse: {
       using V2 = Var<Var<double>>;
       TapeScope<double> inner_scope;
@@ -242,6 +255,7 @@ Eigen::MatrixXd hessian(F&& f, const Eigen::VectorXd& x, HessianMode mode = Hess
       outer.sweep_adjoints(y.index(), outer_first, adjoint);
       std::vector<double> adj2;
       for (Eigen::Index i = 0; i < n; ++i) {
+        if (xv[i].index() > y.index()) continue;  // an input recorded after y cannot affect it
         const Var<double>& gi = adjoint[static_cast<std::size_t>(xv[i].index() - outer_first)];
         if (!gi.on_tape()) continue;
         adj2.assign(static_cast<std::size_t>(gi.index() + 1 - inner_first), 0.0);

@@ -23,7 +23,17 @@ namespace hessfit::ad::detail {
 struct SweepScratch {
   std::vector<double> tdot, adot;
   std::vector<unsigned char> tnz, anz;  // tangent / adjoint-tangent of a node is nonzero
+  std::vector<std::int32_t> curvature_of;  // per node: index into tape.curvature(), or -1 if linear
+  std::vector<unsigned char> needs_tangent;
+  std::vector<std::int32_t> input_of_node;
+  std::vector<double> adjoint;
 };
+
+/// One scratch per thread, kept between calls so that repeated Hessians do not allocate.
+inline SweepScratch& thread_sweep_scratch() {
+  static thread_local SweepScratch scratch;
+  return scratch;
+}
 
 /// Node range [first, output] of `tape`, the input number of each node (-1 if not an input) and
 /// the adjoints zbar (indexed by node - first). Computes H V for the K columns of V starting at
@@ -31,11 +41,12 @@ struct SweepScratch {
 /// Nodes whose tangent and adjoint-tangent are zero in this block are skipped, so a block costs
 /// only the part of the tape its K inputs reach (a separable function sweeps O(n) per block).
 template <int K>
-void hessian_sweep_block(const Tape<double>& tape, std::int32_t first, std::int32_t output,
-                         const std::vector<std::int32_t>& input_of_node, const std::vector<unsigned char>& needs_tangent,
-                         const std::vector<double>& adjoint,
-                         const Eigen::MatrixXd* V, Eigen::Index col, Eigen::Index cols, Eigen::MatrixXd& HV,
-                         SweepScratch& w) {
+void hessian_sweep_block(const Tape<double>& tape, std::int32_t first, std::int32_t output, const Eigen::MatrixXd* V,
+                         Eigen::Index col, Eigen::Index cols, Eigen::MatrixXd& HV, SweepScratch& w) {
+  const std::vector<std::int32_t>& input_of_node = w.input_of_node;
+  const std::vector<unsigned char>& needs_tangent = w.needs_tangent;
+  const std::vector<double>& adjoint = w.adjoint;
+  const std::int32_t* curvature_of = w.curvature_of.data();
   const std::size_t nodes = static_cast<std::size_t>(output + 1 - first);
   const Eigen::Index width = std::min<Eigen::Index>(K, cols - col);
   w.tdot.resize(nodes * K);
@@ -94,18 +105,16 @@ void hessian_sweep_block(const Tape<double>& tape, std::int32_t first, std::int3
       anz[j] = 1;
     }
   };
-  const auto& curvature = tape.curvature();
-  auto c = std::upper_bound(curvature.begin(), curvature.end(), output,
-                            [](std::int32_t node, const TapeCurvature& cv) { return node < cv.node; });
+  const TapeCurvature* curvature = tape.curvature().data();
   for (std::int32_t i = output; i >= first; --i) {
     const std::size_t l = static_cast<std::size_t>(i - first);
-    while (c != curvature.begin() && std::prev(c)->node > i) --c;
-    const bool nonlinear = c != curvature.begin() && std::prev(c)->node == i;
+    const bool has_ad = anz[l];
+    const std::int32_t ci = curvature_of[l];
+    if (!has_ad && ci < 0) continue;
     const std::uint32_t b = begin[i], e = begin[i + 1];
     const double* ad = &adot[l * K];
-    const bool has_ad = anz[l];
-    if (nonlinear) {
-      const TapeCurvature& cv = *std::prev(c);
+    if (ci >= 0) {
+      const TapeCurvature& cv = curvature[ci];
       const double zbar = adjoint[l];
       const std::size_t ia = static_cast<std::size_t>(args[b].index - first);
       const std::size_t ib = e - b == 2 ? static_cast<std::size_t>(args[b + 1].index - first) : ia;
@@ -144,38 +153,42 @@ void hessian_sweep_block(const Tape<double>& tape, std::int32_t first, std::int3
   for (std::size_t l = 0; l < nodes; ++l) {
     const std::int32_t in = input_of_node[l];
     if (in < 0 || !anz[l]) continue;
-    for (Eigen::Index k = 0; k < width; ++k) HV(in, col + k) = adot[l * K + static_cast<std::size_t>(k)];
+    if (V == nullptr) {
+      // Dense Hessian: write the block transposed (H is symmetric), down column `in`, contiguously.
+      double* dst = &HV(col, in);
+      for (Eigen::Index k = 0; k < width; ++k) dst[k] = adot[l * K + static_cast<std::size_t>(k)];
+    } else {
+      for (Eigen::Index k = 0; k < width; ++k) HV(in, col + k) = adot[l * K + static_cast<std::size_t>(k)];
+    }
   }
 }
 
 /// H V for all columns of V, in blocks of K.
-/// V = nullptr means the n x n identity (the dense Hessian).
+/// H V (V = nullptr: the dense H, up to rounding symmetric) for the taped range [first, output].
+/// `w.adjoint` and `w.input_of_node` must be filled by the caller.
 template <int K>
-void hessian_sweep(const Tape<double>& tape, std::int32_t first, std::int32_t output,
-                   const std::vector<std::int32_t>& input_of_node, const std::vector<double>& adjoint,
-                   const Eigen::MatrixXd* V, Eigen::Index n, Eigen::MatrixXd& HV) {
+void hessian_sweep(const Tape<double>& tape, std::int32_t first, std::int32_t output, const Eigen::MatrixXd* V,
+                   Eigen::Index n, Eigen::MatrixXd& HV, SweepScratch& w) {
   const Eigen::Index cols = V ? V->cols() : n;
   HV.setZero(n, cols);
-  // Only the tangents that reach a nonlinear node's arguments are ever read (by the curvature
-  // terms of the reverse sweep): mark them, walking back from the nonlinear nodes.
   const std::size_t nodes = static_cast<std::size_t>(output + 1 - first);
-  std::vector<unsigned char> needs_tangent(nodes, 0);
-  {
-    const TapeArg<double>* args = tape.args_data();
-    const std::uint32_t* begin = tape.begin_data();
-    const auto& curvature = tape.curvature();
-    auto c = curvature.end();
-    for (std::int32_t i = output; i >= first; --i) {
-      while (c != curvature.begin() && std::prev(c)->node > i) --c;
-      const bool nonlinear = c != curvature.begin() && std::prev(c)->node == i;
-      const std::size_t l = static_cast<std::size_t>(i - first);
-      if (!nonlinear && !needs_tangent[l]) continue;
-      for (std::uint32_t a = begin[i]; a < begin[i + 1]; ++a) needs_tangent[static_cast<std::size_t>(args[a].index - first)] = 1;
-    }
+  const TapeArg<double>* args = tape.args_data();
+  const std::uint32_t* begin = tape.begin_data();
+  // Which nodes are nonlinear (their curvature record), and which tangents are ever read: only
+  // those that reach a nonlinear node's arguments (walking back from the nonlinear nodes).
+  w.curvature_of.assign(nodes, -1);
+  const auto& curvature = tape.curvature();
+  for (std::size_t c = 0; c < curvature.size(); ++c) {
+    const std::int32_t node = curvature[c].node;
+    if (node >= first && node <= output) w.curvature_of[static_cast<std::size_t>(node - first)] = static_cast<std::int32_t>(c);
   }
-  SweepScratch scratch;
-  for (Eigen::Index col = 0; col < cols; col += K)
-    hessian_sweep_block<K>(tape, first, output, input_of_node, needs_tangent, adjoint, V, col, cols, HV, scratch);
+  w.needs_tangent.assign(nodes, 0);
+  for (std::int32_t i = output; i >= first; --i) {
+    const std::size_t l = static_cast<std::size_t>(i - first);
+    if (w.curvature_of[l] < 0 && !w.needs_tangent[l]) continue;
+    for (std::uint32_t a = begin[i]; a < begin[i + 1]; ++a) w.needs_tangent[static_cast<std::size_t>(args[a].index - first)] = 1;
+  }
+  for (Eigen::Index col = 0; col < cols; col += K) hessian_sweep_block<K>(tape, first, output, V, col, cols, HV, w);
 }
 
 }  // namespace hessfit::ad::detail

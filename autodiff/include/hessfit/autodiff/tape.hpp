@@ -72,7 +72,7 @@ class Tape {
     args_.resize(m.args);
     begin_.back() = static_cast<std::uint32_t>(m.args);
     curvature_.resize(m.curvature);
-    extendable_ = -1;
+    extendable_ = kNoNode;
   }
 
   /// Records second partials of nonlinear nodes (Tape<double> only; needed by hessian sweeps).
@@ -118,6 +118,9 @@ class Tape {
 
   /// True when `node` is the last node, a sum, and nothing but one Var refers to it.
   bool extendable(std::int32_t node) const { return node == extendable_; }
+  /// The node extendable() is true for, or kNoNode (never a valid index nor the constant index -1).
+  std::int32_t extendable_node() const { return extendable_; }
+  static constexpr std::int32_t kNoNode = -2;
   /// Appends one more argument to the last node (only when extendable(node)).
   void extend(std::int32_t node, std::int32_t a, const T& da) {
     assert(extendable(node) && node == size() - 1);
@@ -126,7 +129,7 @@ class Tape {
   }
   /// A second reference to `node` now exists: it may no longer grow.
   void note_shared(std::int32_t node) {
-    if (node == extendable_) extendable_ = -1;
+    if (node == extendable_) extendable_ = kNoNode;
   }
 
   // ---- reading (used by sweeps) ----
@@ -152,16 +155,16 @@ class Tape {
   void sweep_adjoints(std::int32_t output, std::int32_t first, std::vector<T>& adjoint) const {
     seal();
     const TapeArg<T>* args = args_.data();
+    const std::uint32_t* begin = begin_.data();
+    T* adj = adjoint.data();
     for (std::int32_t i = output; i >= first; --i) {
       if constexpr (std::same_as<T, double>) {
-        const double a = adjoint[i - first];
+        const double a = adj[i - first];
         if (a == 0.0) continue;
-        for (std::uint32_t k = begin_[i], e = begin_[i + 1]; k < e; ++k)
-          adjoint[args[k].index - first] += args[k].partial * a;
+        for (std::uint32_t k = begin[i], e = begin[i + 1]; k < e; ++k) adj[args[k].index - first] += args[k].partial * a;
       } else {
-        const T a = adjoint[i - first];
-        for (std::uint32_t k = begin_[i], e = begin_[i + 1]; k < e; ++k)
-          adjoint[args[k].index - first] += args[k].partial * a;
+        const T a = adj[i - first];
+        for (std::uint32_t k = begin[i], e = begin[i + 1]; k < e; ++k) adj[args[k].index - first] += args[k].partial * a;
       }
     }
   }
@@ -176,7 +179,7 @@ class Tape {
       throw std::length_error("hessfit::ad::Tape: more than 2^31 nodes");
     begin_.push_back(static_cast<std::uint32_t>(args_.size()));
     const std::int32_t node = static_cast<std::int32_t>(begin_.size()) - 2;
-    extendable_ = sum ? node : -1;
+    extendable_ = sum ? node : kNoNode;
     return node;
   }
 
@@ -187,7 +190,7 @@ class Tape {
   mutable std::vector<std::uint32_t> begin_;  // node i has arguments [begin_[i], begin_[i+1]); see seal()
   std::vector<TapeArg<T>> args_;
   std::vector<TapeCurvature> curvature_;  // sorted by node
-  std::int32_t extendable_ = -1;
+  std::int32_t extendable_ = kNoNode;
   bool record_curvature_ = false;
 };
 

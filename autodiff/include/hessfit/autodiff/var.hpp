@@ -78,41 +78,35 @@ class Var {
   }
 
   // this += sign * o, growing this Var's sum node in place when nothing else refers to it, or o's
-  // node when o is a temporary sum nobody else refers to. The common case is kept small and never
-  // lets `this` escape, so that a running sum stays in registers.
+  // node when o is a temporary sum nobody else refers to.
   Var& accumulate(const Var& o, double sign) {
     if (!o.on_tape()) {
       val_ += sign * o.val_;
       return *this;
     }
     auto& tape = Tape<T>::active();
-    if (on_tape() && tape.extendable(index_) && coeff_ == 1.0 && o.index_ != index_) [[likely]] {
+    if (!on_tape()) {
+      val_ += sign * o.val_, coeff_ = sign * o.coeff_, index_ = o.index_;
+      tape.note_shared(index_);
+      return *this;
+    }
+    if (tape.extendable(index_) && coeff_ == 1.0 && o.index_ != index_) {
       tape.extend(index_, o.index_, T(sign * o.coeff_));
       val_ += sign * o.val_;
       return *this;
     }
-    *this = accumulate_slow(Var(val_, coeff_, index_, Unshared{}), o, sign);
-    return *this;
+    return *this = *this + (sign == 1.0 ? o : -o);
   }
   Var& accumulate(Var&& o, double sign) {
-    if (o.on_tape() && on_tape() && sign == 1.0 && o.coeff_ == 1.0 && o.index_ != index_) {
+    if (o.on_tape() && on_tape() && o.index_ != index_ && sign == 1.0 && o.coeff_ == 1.0) {
       auto& tape = Tape<T>::active();
-      if (tape.extendable(o.index_) && !tape.extendable(index_)) {
+      if (!tape.extendable(index_) && tape.extendable(o.index_)) {
         tape.extend(o.index_, index_, T(coeff_));
         val_ += o.val_, coeff_ = 1.0, index_ = o.index_;
         return *this;
       }
     }
     return accumulate(static_cast<const Var&>(o), sign);
-  }
-  struct Unshared {};
-  Var(T value, double coeff, std::int32_t node, Unshared) : val_(std::move(value)), coeff_(coeff), index_(node) {}
-  [[gnu::noinline]] static Var accumulate_slow(Var self, const Var& o, double sign) {
-    if (!self.on_tape()) {
-      Tape<T>::active().note_shared(o.index_);
-      return Var(T(self.val_ + sign * o.val_), sign * o.coeff_, o.index_, Unshared{});
-    }
-    return sign == 1.0 ? self + o : self - o;
   }
 
   T val_;
@@ -236,8 +230,7 @@ Var<T> operator-(double c, const Var<T>& x) {
 }
 template <class T>
 Var<T> operator*(const Var<T>& x, double c) {
-  if (!x.on_tape() || c == 0.0) return Var<T>(T(x.value() * c));
-  Tape<T>::active().note_shared(x.index());
+  if (x.on_tape()) Tape<T>::active().note_shared(x.index());
   return Var<T>(T(x.value() * c), x.coeff() * c, x.index());
 }
 template <class T>
