@@ -45,7 +45,8 @@ std::string markdown_report(const Report& report, const std::vector<PlotFile>& p
 
   md << "## Minimum\n\n| | |\n|---|---|\n";
   md << "| minimiser | " << fit::to_string(m.method) << " |\n";
-  md << "| termination | " << fit::to_string(m.termination) << " (" << cell(m.message) << ") |\n";
+  const std::string termination = fit::to_string(m.termination);
+  md << "| termination | " << (m.message.rfind(termination, 0) == 0 ? cell(m.message) : termination + " (" + cell(m.message) + ")") << " |\n";
   md << "| NLL = \u2212ln L (constants included) | " << format("%.10g", m.fval) << " |\n";
   md << "| EDM = \u00bd g\u1d40H\u207b\u00b9g | " << format("%.3g", m.edm) << " |\n";
   md << "| iterations / evaluations | " << m.iterations << " / " << m.evaluations << " |\n";

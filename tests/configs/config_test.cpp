@@ -232,7 +232,7 @@ TEST(ConfigErrors, ASetValueThatIsNotYamlSuggestsQuoting) {
             "found); quote names with brackets or commas, e.g. '[\"staterror_SR[0]\", mu]'");
 }
 
-TEST(Suggestions, FindPlausibleTyposOnly) {
+TEST(ConfigSuggestions, FindPlausibleTyposOnly) {
   using hessfit::configs::nearest;
   EXPECT_EQ(nearest("minimiser", {"minimizer", "tolerance"}), "minimizer");
   EXPECT_EQ(nearest("tolerence", {"minimizer", "tolerance"}), "tolerance");
@@ -242,7 +242,7 @@ TEST(Suggestions, FindPlausibleTyposOnly) {
   EXPECT_EQ(nearest("x", {"directory"}), "");
 }
 
-TEST(Globs, MatchStarAndQuestionMarkWithBracketsLiteral) {
+TEST(ConfigGlobs, MatchStarAndQuestionMarkWithBracketsLiteral) {
   using hessfit::configs::glob_match;
   EXPECT_TRUE(glob_match("alpha_*", "alpha_JES"));
   EXPECT_TRUE(glob_match("*", ""));

@@ -69,11 +69,11 @@ std::set<std::string> files_in(const fs::path& dir) {
 
 // --- the shared references ------------------------------------------------------------------
 
-class ReferenceWorkspace : public ::testing::TestWithParam<std::string> {};
+class FitCommandReference : public ::testing::TestWithParam<std::string> {};
 
 double number(const json& j) { return j.is_null() ? std::nan("") : j.get<double>(); }
 
-TEST_P(ReferenceWorkspace, ResultsJsonMatchesTheReference) {
+TEST_P(FitCommandReference, ResultsJsonMatchesTheReference) {
   const fs::path folder = kShared / GetParam();
   const json ref = read_json(folder / "reference.json");
   const fs::path out = scratch("ref_" + GetParam());
@@ -146,7 +146,7 @@ std::vector<std::string> reference_workspaces() {
   return names;
 }
 
-INSTANTIATE_TEST_SUITE_P(Shared, ReferenceWorkspace, ::testing::ValuesIn(reference_workspaces()),
+INSTANTIATE_TEST_SUITE_P(Shared, FitCommandReference, ::testing::ValuesIn(reference_workspaces()),
                          [](const auto& info) {
                            std::string n = info.param;
                            for (char& c : n)

@@ -34,7 +34,7 @@ std::string problems_of(const std::string& yaml) {
   return {};
 }
 
-TEST(Setup, BuildsTheHistFactoryModelWithOverridesApplied) {
+TEST(FitSetup, BuildsTheHistFactoryModelWithOverridesApplied) {
   const FitSetup s = setup_of(R"(model: {workspace: tiny/workspace.json}
 parameters:
   mu: {init: 0.5, bounds: [-1, 5]}
@@ -63,7 +63,7 @@ uncertainties: {minos: all, impacts: true}
   EXPECT_NE(s.description.find("2 channels, 5 bins, 11 parameters"), std::string::npos) << s.description;
 }
 
-TEST(Setup, UnknownAndUnusableParameterNamesAreReportedAtTheirPlace) {
+TEST(FitSetup, UnknownAndUnusableParameterNamesAreReportedAtTheirPlace) {
   EXPECT_EQ(problems_of(R"(model: {workspace: tiny/workspace.json}
 parameters:
   mu_tt: {fixed: true}
@@ -84,7 +84,7 @@ uncertainties:
             "s.yaml:10:32: 'uncertainties.contours[0].parameters' must name one parameter, not a pattern ('jes*')");
 }
 
-TEST(Setup, WorkspaceProblemsAreReportedAtTheConfigValue) {
+TEST(FitSetup, WorkspaceProblemsAreReportedAtTheConfigValue) {
   const auto dir = std::filesystem::temp_directory_path() / "hessfit_configs_setup_test";
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "broken.json") << "{\"channels\": [}\n";
@@ -102,12 +102,12 @@ TEST(Setup, WorkspaceProblemsAreReportedAtTheConfigValue) {
   std::filesystem::remove_all(dir);
 }
 
-TEST(Setup, ImpactsNeedConstrainedParametersAndAPoi) {
+TEST(FitSetup, ImpactsNeedConstrainedParametersAndAPoi) {
   EXPECT_EQ(problems_of("model: {nll: gaussian, data: {mean: [1, 2], sigma: [1, 1]}}\nuncertainties: {impacts: true}\n"),
             "s.yaml:2:26: 'uncertainties.impacts': the model has no free constrained nuisance parameters to rank");
 }
 
-TEST(Setup, ExplicitPoiRequestsNeedAPoi) {
+TEST(FitSetup, ExplicitPoiRequestsNeedAPoi) {
   // The default MINOS and scan of the POI are dropped silently when the POI is fixed; asked for, they are errors.
   const FitSetup quiet = setup_of("model: {workspace: tiny/workspace.json}\nparameters: {mu: {fixed: true}}\n");
   EXPECT_TRUE(quiet.options.minos.empty());
