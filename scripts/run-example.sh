@@ -7,5 +7,5 @@ bash scripts/setup.sh
 build=${HESSFIT_BUILD_DIR:-build}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release > /dev/null
 cmake --build "$build" -j"$(nproc)" --target hessfit
-config=${1:-configs/examples/published_workspace.yaml}
+config=${1:-configs/examples/sbottom.yaml}
 exec "$build/apps/hessfit" fit "$config"
