@@ -23,6 +23,7 @@ inline std::filesystem::path histfactory_dir() { return std::filesystem::path(HE
 /// Names of the folders that have a reference.json.
 inline std::vector<std::string> reference_workspaces() {
   std::vector<std::string> names;
+  if (!std::filesystem::is_directory(histfactory_dir())) return names;  // reported by SharedData.IsPresent
   for (const auto& entry : std::filesystem::directory_iterator(histfactory_dir()))
     if (std::filesystem::exists(entry.path() / "reference.json")) names.push_back(entry.path().filename().string());
   std::sort(names.begin(), names.end());
@@ -32,6 +33,7 @@ inline std::vector<std::string> reference_workspaces() {
 /// Every workspace file (workspace.json, BkgOnly.json) under the shared data.
 inline std::vector<std::filesystem::path> all_workspace_files() {
   std::vector<std::filesystem::path> files;
+  if (!std::filesystem::is_directory(histfactory_dir())) return files;
   for (const auto& dir : std::filesystem::directory_iterator(histfactory_dir())) {
     if (!dir.is_directory()) continue;
     for (const char* name : {"workspace.json", "BkgOnly.json"})

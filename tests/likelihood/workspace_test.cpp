@@ -256,6 +256,12 @@ TEST(WorkspaceErrors, MissingFileIsAnInputError) {
   }
 }
 
+TEST(SharedWorkspaces, ArePresentBesideTheSourceTree) {
+  ASSERT_TRUE(std::filesystem::is_directory(testing::histfactory_dir())) << testing::histfactory_dir();
+  EXPECT_EQ(testing::reference_workspaces().size(), 10u);
+  EXPECT_EQ(testing::all_workspace_files().size(), 14u);
+}
+
 TEST(SharedWorkspaces, EveryRealWorkspaceLoadsAndGivesAFiniteNll) {
   for (const auto& file : testing::all_workspace_files()) {
     SCOPED_TRACE(file.string());
