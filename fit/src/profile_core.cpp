@@ -187,6 +187,7 @@ RayCrossing find_crossing(const Objective& objective, const MinimizeResult& mini
   double hi = std::numeric_limits<double>::infinity(), r_hi = 0.0;
   const double max_step = ray.first_guess > 0.0 && std::isfinite(ray.first_guess) ? ray.first_guess : 1.0;
   double t = std::min(max_step, t_max);
+  bool released = false;
   while (out.fits < options.max_fits) {
     const Eigen::VectorXd v = values_at(t);
     const Eigen::VectorXd start =
@@ -217,6 +218,24 @@ RayCrossing find_crossing(const Objective& objective, const MinimizeResult& mini
       out.new_minimum = fit.x;
       out.new_minimum_fval = fit.fval;
       return out;
+    }
+    // A profile far flatter than the quadratic prediction hints at another valley: once per
+    // search, release the moved parameters and minimise from here; a lower minimum ends it.
+    const double quadratic = ray.threshold * (t / max_step) * (t / max_step);
+    if (options.release_check && !released && delta < 0.5 * quadratic && t >= 0.25 * max_step) {
+      released = true;
+      MinimizeOptions free_options = options.profile.conditional;
+      const MinimizeResult free = minimize(objective, fit.x, free_options);
+      ++out.fits;
+      out.evaluations += free.evaluations;
+      if (free.converged() && free.fval < f0 - new_min_tol) {
+        out.status = CrossingStatus::kNewMinimum;
+        out.message = fmt("released from a flat stretch of the profile, a fit went %.3g below the minimum",
+                          f0 - free.fval);
+        out.new_minimum = free.x;
+        out.new_minimum_fval = free.fval;
+        return out;
+      }
     }
     const double r = std::sqrt(2.0 * std::max(delta, 0.0));
     if (std::abs(r - target) <= options.tolerance * target) {

@@ -60,6 +60,9 @@ struct RayOptions {
   ProfileOptions profile;
   double tolerance = 1e-7;
   int max_fits = 40;
+  /// Where the profile is less than half its quadratic prediction, release the moved parameters
+  /// once and minimise: catches a lower valley the root finding would step over.
+  bool release_check = true;
 };
 
 struct RayCrossing {
