@@ -75,6 +75,7 @@ ImpactsResult impacts(const Objective& objective, const MinimizeResult& minimum,
   std::vector<Eigen::VectorXd> lowered(static_cast<std::size_t>(tasks));
   std::vector<double> lowered_f(static_cast<std::size_t>(tasks), std::numeric_limits<double>::infinity());
   const double new_min_tol = options.profile.new_minimum_tolerance * objective.errordef() / kErrorDefNll;
+  const detail::Chord chord = detail::Chord::at(objective, minimum);
   detail::parallel_for(tasks, options.profile.threads, [&](int task) {
     Impact& impact = list[static_cast<std::size_t>(task / variants)];
     const int variant = task % variants;
@@ -96,7 +97,7 @@ ImpactsResult impacts(const Objective& objective, const MinimizeResult& minimum,
     const Eigen::VectorXd start =
         detail::predicted_start(objective, minimum.x, predictor, theta - impact.value, moved, value);
     const MinimizeResult fit =
-        detail::conditional_minimum(objective, moved, value, start, options.profile.conditional);
+        detail::conditional_minimum(objective, moved, value, start, options.profile.conditional, &chord);
     refit.termination = fit.termination;
     refit.delta_poi = fit.x[m] - result.poi_value;
     if (fit.converged() && fit.fval < minimum.fval - new_min_tol) {

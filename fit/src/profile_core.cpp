@@ -118,14 +118,99 @@ Eigen::VectorXd predicted_start(const Objective& objective, const Eigen::VectorX
   return x;
 }
 
+Chord Chord::at(const Objective& objective, const MinimizeResult& minimum) {
+  Chord chord;
+  const int n = objective.size();
+  chord.position.assign(static_cast<std::size_t>(n), -1);
+  if (minimum.hessian.rows() != n) return chord;
+  for (int i = 0; i < n; ++i) {
+    const bool free = minimum.parameter_states.empty()
+                          ? !objective.is_fixed(i)
+                          : minimum.parameter_states[static_cast<std::size_t>(i)] == ParameterState::kFree;
+    if (free) {
+      chord.position[static_cast<std::size_t>(i)] = static_cast<int>(chord.inner.size());
+      chord.inner.push_back(i);
+    }
+  }
+  if (chord.inner.empty()) return chord;
+  const Eigen::MatrixXd h = minimum.hessian(chord.inner, chord.inner);
+  const Eigen::VectorXd d = hessian_scale(h).cwiseInverse();
+  const Eigen::LLT<Eigen::MatrixXd> llt(d.asDiagonal() * h * d.asDiagonal());
+  if (llt.info() != Eigen::Success) return chord;
+  Eigen::MatrixXd v = d.asDiagonal() * llt.solve(Eigen::MatrixXd::Identity(h.rows(), h.cols())) * d.asDiagonal();
+  if (v.allFinite()) chord.v = 0.5 * (v + v.transpose());
+  return chord;
+}
+
+namespace {
+
+// Fixed-Hessian Newton steps on the conditional problem; returns the improved start and adds
+// the evaluations to `counts`.
+Eigen::VectorXd chord_steps(const Objective& conditional, const Chord& chord, const std::vector<int>& moved,
+                            Eigen::VectorXd x, Counters& counts) {
+  constexpr int kMaxSteps = 4;
+  std::vector<int> m;  // positions of the moved parameters in chord.inner
+  for (const int i : moved) {
+    const int p = chord.position[static_cast<std::size_t>(i)];
+    if (p >= 0) m.push_back(p);
+  }
+  const Eigen::MatrixXd vmm = chord.v(m, m);
+  const Eigen::LDLT<Eigen::MatrixXd> vmm_ldlt(vmm);
+  if (!m.empty() && vmm_ldlt.info() != Eigen::Success) return x;
+  Eigen::VectorXd g;
+  double f = conditional.value_and_gradient(x, g);
+  ++counts.evaluations;
+  ++counts.gradient_evaluations;
+  if (!std::isfinite(f) || !g.allFinite()) return x;
+  const double noise = 1e-14 * std::max(1.0, std::abs(f));
+  for (int step = 0; step < kMaxSteps; ++step) {
+    Eigen::VectorXd gi(static_cast<Eigen::Index>(chord.inner.size()));
+    for (std::size_t a = 0; a < chord.inner.size(); ++a) {
+      const int i = chord.inner[a];
+      gi[static_cast<Eigen::Index>(a)] = conditional.is_fixed(i) ? 0.0 : g[i];
+    }
+    Eigen::VectorXd u = chord.v * gi;
+    if (!m.empty()) u -= chord.v(Eigen::all, m) * vmm_ldlt.solve(u(m));
+    Eigen::VectorXd trial = x;
+    double largest = 0.0;  // step in units of the global-fit errors
+    for (std::size_t a = 0; a < chord.inner.size(); ++a) {
+      const int i = chord.inner[a];
+      if (conditional.is_fixed(i)) continue;
+      const Eigen::Index ia = static_cast<Eigen::Index>(a);
+      trial[i] = conditional.bounds(i).clamp(x[i] - u[ia]);
+      largest = std::max(largest, std::abs(u[ia]) / std::sqrt(chord.v(ia, ia)));
+    }
+    Eigen::VectorXd g_trial;
+    const double f_trial = conditional.value_and_gradient(trial, g_trial);
+    ++counts.evaluations;
+    ++counts.gradient_evaluations;
+    if (!std::isfinite(f_trial) || !g_trial.allFinite() || f_trial > f + noise) break;
+    x = std::move(trial);
+    g = std::move(g_trial);
+    f = f_trial;
+    if (largest < 1e-6) break;
+  }
+  return x;
+}
+
+}  // namespace
+
 MinimizeResult conditional_minimum(const Objective& objective, const std::vector<int>& moved,
                                    const Eigen::VectorXd& values, const Eigen::VectorXd& start,
-                                   const MinimizeOptions& options) {
+                                   const MinimizeOptions& options, const Chord* chord) {
   Objective conditional = objective;
   for (std::size_t j = 0; j < moved.size(); ++j) {
     conditional.fix(moved[j], values[static_cast<Eigen::Index>(j)]);
   }
-  return minimize(conditional, start, options);
+  if (chord == nullptr || !chord->usable()) return minimize(conditional, start, options);
+  Counters counts;
+  Eigen::VectorXd from = start;
+  for (std::size_t j = 0; j < moved.size(); ++j) from[moved[j]] = values[static_cast<Eigen::Index>(j)];
+  from = chord_steps(conditional, *chord, moved, std::move(from), counts);
+  MinimizeResult result = minimize(conditional, from, options);
+  result.evaluations += counts.evaluations;
+  result.gradient_evaluations += counts.gradient_evaluations;
+  return result;
 }
 
 bool better_fit(const MinimizeResult& a, const MinimizeResult& b) {
@@ -192,13 +277,13 @@ RayCrossing find_crossing(const Objective& objective, const MinimizeResult& mini
     const Eigen::VectorXd v = values_at(t);
     const Eigen::VectorXd start =
         predicted_start(objective, last_x, last_predictor, t - last_t, moved, v);
-    MinimizeResult fit = conditional_minimum(objective, moved, v, start, options.profile.conditional);
+    MinimizeResult fit = conditional_minimum(objective, moved, v, start, options.profile.conditional, options.chord);
     ++out.fits;
     out.evaluations += fit.evaluations;
     if (!fit.converged()) {
       // Second chance from the global minimum moved by its predictor.
       const Eigen::VectorXd start2 = predicted_start(objective, minimum.x, predictor0, t, moved, v);
-      MinimizeResult fit2 = conditional_minimum(objective, moved, v, start2, options.profile.conditional);
+      MinimizeResult fit2 = conditional_minimum(objective, moved, v, start2, options.profile.conditional, options.chord);
       ++out.fits;
       out.evaluations += fit2.evaluations;
       if (better_fit(fit2, fit)) fit = std::move(fit2);

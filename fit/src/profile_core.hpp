@@ -43,10 +43,25 @@ Eigen::VectorXd predicted_start(const Objective& objective, const Eigen::VectorX
                                 const Eigen::VectorXd& predictor, double dt,
                                 const std::vector<int>& moved, const Eigen::VectorXd& values);
 
+/// The inverse Hessian at the global minimum over its free, non-held parameters, for chord
+/// (fixed-Hessian) Newton steps that bring a conditional fit's start close to its minimum for the
+/// price of gradients only: with M the moved parameters and O the others,
+///   (H_OO)^-1 = V_OO - V_OM V_MM^-1 V_MO,   so   p_O = -[V g - V_.M V_MM^-1 (V g)_M]_O
+/// (g with its M entries zeroed) costs two matrix-vector products.
+struct Chord {
+  std::vector<int> inner;       // parameter indices covered by v
+  std::vector<int> position;    // position in `inner` of each parameter, -1 if not covered
+  Eigen::MatrixXd v;            // H_inner,inner^-1 (empty: chord steps disabled)
+  static Chord at(const Objective& objective, const MinimizeResult& minimum);
+  bool usable() const { return v.size() > 0; }
+};
+
 /// Conditional minimum with `moved` fixed at `values` (objective copied, nothing else changed).
+/// With a chord, up to a few fixed-Hessian steps (each accepted only if f decreases) refine the
+/// start before Newton, which then usually converges after one exact Hessian.
 MinimizeResult conditional_minimum(const Objective& objective, const std::vector<int>& moved,
                                    const Eigen::VectorXd& values, const Eigen::VectorXd& start,
-                                   const MinimizeOptions& options);
+                                   const MinimizeOptions& options, const Chord* chord = nullptr);
 
 struct Ray {
   std::vector<int> moved;
@@ -63,6 +78,7 @@ struct RayOptions {
   /// Where the profile is less than half its quadratic prediction, release the moved parameters
   /// once and minimise: catches a lower valley the root finding would step over.
   bool release_check = true;
+  const Chord* chord = nullptr;
 };
 
 struct RayCrossing {

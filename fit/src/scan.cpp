@@ -63,12 +63,13 @@ ProfileScan profile_scan(const Objective& objective, const MinimizeResult& minim
   const Eigen::VectorXd unit = Eigen::VectorXd::Ones(1);
   const Eigen::VectorXd predictor0 = detail::linear_predictor(objective, minimum.hessian, moved, unit);
   const MinimizeOptions& fit_options = options.profile.conditional;
+  const detail::Chord chord = detail::Chord::at(objective, minimum);
 
   auto fit_at = [&](double v, const Eigen::VectorXd& from, const Eigen::VectorXd& predictor,
                     double from_v) {
     const Eigen::VectorXd value = Eigen::VectorXd::Constant(1, v);
     const Eigen::VectorXd start = detail::predicted_start(objective, from, predictor, v - from_v, moved, value);
-    return detail::conditional_minimum(objective, moved, value, start, fit_options);
+    return detail::conditional_minimum(objective, moved, value, start, fit_options, &chord);
   };
 
   // Phase 1 (optional): every point from the global minimum, independently.
@@ -174,6 +175,8 @@ Contour profile_contour(const Objective& objective, const MinimizeResult& minimu
   ray_options.profile = options.profile;
   ray_options.tolerance = options.tolerance;
   ray_options.max_fits = options.max_fits;
+  const detail::Chord chord = detail::Chord::at(objective, minimum);
+  ray_options.chord = &chord;
 
   contour.points.resize(static_cast<std::size_t>(options.points));
   std::vector<detail::RayCrossing> crossings(static_cast<std::size_t>(options.points));
