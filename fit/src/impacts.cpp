@@ -69,40 +69,54 @@ ImpactsResult impacts(const Objective& objective, const MinimizeResult& minimum,
     list.push_back(std::move(impact));
   }
 
-  // Tasks: (parameter, variant) with variants post-up, post-down, pre-up, pre-down.
-  const int variants = options.prefit ? 4 : 2;
-  const int tasks = variants * static_cast<int>(list.size());
+  // Tasks: (parameter, side). On each side the smaller shift (usually post-fit) is fitted first
+  // from the global minimum moved by the linear predictor, and the larger one continues from it
+  // (predictor from its Hessian): a warm-start chain fixed by the problem, not the thread count.
+  const int tasks = 2 * static_cast<int>(list.size());
   std::vector<Eigen::VectorXd> lowered(static_cast<std::size_t>(tasks));
   std::vector<double> lowered_f(static_cast<std::size_t>(tasks), std::numeric_limits<double>::infinity());
   const double new_min_tol = options.profile.new_minimum_tolerance * objective.errordef() / kErrorDefNll;
   const detail::Chord chord = detail::Chord::at(objective, minimum);
   detail::parallel_for(tasks, options.profile.threads, [&](int task) {
-    Impact& impact = list[static_cast<std::size_t>(task / variants)];
-    const int variant = task % variants;
-    const double sigma = variant < 2 ? impact.postfit_sigma : impact.prefit_sigma;
-    const double sign = variant % 2 == 0 ? 1.0 : -1.0;
-    ImpactRefit& refit = variant == 0   ? impact.postfit_up
-                         : variant == 1 ? impact.postfit_down
-                         : variant == 2 ? impact.prefit_up
-                                        : impact.prefit_down;
+    Impact& impact = list[static_cast<std::size_t>(task / 2)];
+    const double sign = task % 2 == 0 ? 1.0 : -1.0;
     const int i = impact.index;
-    const double wanted = impact.value + sign * sigma;
-    const double theta = objective.bounds(i).clamp(wanted);
-    refit.theta = theta;
-    refit.clipped = theta != wanted;
     const std::vector<int> moved{i};
     const Eigen::VectorXd unit = Eigen::VectorXd::Ones(1);
-    const Eigen::VectorXd predictor = detail::linear_predictor(objective, minimum.hessian, moved, unit);
-    const Eigen::VectorXd value = Eigen::VectorXd::Constant(1, theta);
-    const Eigen::VectorXd start =
-        detail::predicted_start(objective, minimum.x, predictor, theta - impact.value, moved, value);
-    const MinimizeResult fit =
-        detail::conditional_minimum(objective, moved, value, start, options.profile.conditional, &chord);
-    refit.termination = fit.termination;
-    refit.delta_poi = fit.x[m] - result.poi_value;
-    if (fit.converged() && fit.fval < minimum.fval - new_min_tol) {
-      lowered[static_cast<std::size_t>(task)] = fit.x;
-      lowered_f[static_cast<std::size_t>(task)] = fit.fval;
+    struct Shift {
+      double sigma;
+      ImpactRefit* refit;
+    };
+    std::vector<Shift> shifts{{impact.postfit_sigma, sign > 0 ? &impact.postfit_up : &impact.postfit_down}};
+    if (options.prefit) {
+      shifts.push_back({impact.prefit_sigma, sign > 0 ? &impact.prefit_up : &impact.prefit_down});
+      if (std::abs(shifts[1].sigma) < std::abs(shifts[0].sigma)) std::swap(shifts[0], shifts[1]);
+    }
+    Eigen::VectorXd from = minimum.x;
+    double from_theta = impact.value;
+    Eigen::VectorXd predictor = detail::linear_predictor(objective, minimum.hessian, moved, unit);
+    for (const Shift& shift : shifts) {
+      ImpactRefit& refit = *shift.refit;
+      const double wanted = impact.value + sign * shift.sigma;
+      const double theta = objective.bounds(i).clamp(wanted);
+      refit.theta = theta;
+      refit.clipped = theta != wanted;
+      const Eigen::VectorXd value = Eigen::VectorXd::Constant(1, theta);
+      const Eigen::VectorXd start = detail::predicted_start(objective, from, predictor, theta - from_theta, moved, value);
+      const MinimizeResult fit =
+          detail::conditional_minimum(objective, moved, value, start, options.profile.conditional, &chord);
+      refit.termination = fit.termination;
+      refit.delta_poi = fit.x[m] - result.poi_value;
+      if (fit.converged() && fit.fval < minimum.fval - new_min_tol &&
+          fit.fval < lowered_f[static_cast<std::size_t>(task)]) {
+        lowered[static_cast<std::size_t>(task)] = fit.x;
+        lowered_f[static_cast<std::size_t>(task)] = fit.fval;
+      }
+      if (fit.converged()) {
+        from = fit.x;
+        from_theta = theta;
+        predictor = detail::linear_predictor(objective, fit.hessian, moved, unit);
+      }
     }
   });
   double lowest = std::numeric_limits<double>::infinity();
