@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command.hpp"
+#include "workspace_input.hpp"
 #include "hessfit/likelihood.hpp"
 
 namespace hessfit::app {
@@ -22,60 +23,16 @@ namespace {
 namespace lh = hessfit::likelihood;
 
 struct InspectFlags {
-  std::string workspace, measurement, patchset, patch, poi;
-  std::string normsys = "code4", histosys = "code4p";
+  WorkspaceInput input;
   bool json = false;
   bool modifiers = false;
 };
-
-/// Shortest round-trip digits (exact values: inits, bounds).
-std::string number(double x) {
-  char buf[32];
-  const auto res = std::to_chars(buf, buf + sizeof buf, x);
-  return std::string(buf, res.ptr);
-}
 
 /// Six significant digits (derived values: yields, widths).
 std::string rounded(double x) {
   char buf[32];
   const auto res = std::to_chars(buf, buf + sizeof buf, x, std::chars_format::general, 6);
   return std::string(buf, res.ptr);
-}
-
-/// Builds the model; when the measurement's POI is missing (a background-only workspace), says how to pick one.
-template <class Build>
-lh::Model with_poi_hint(Build&& build, const std::string& poi_flag) {
-  try {
-    return build();
-  } catch (const lh::InputError& e) {
-    auto problems = e.problems();
-    const bool missing_poi = std::any_of(problems.begin(), problems.end(), [](const lh::Problem& p) {
-      return p.message.find("is not a parameter of the model") != std::string::npos;
-    });
-    if (!missing_poi || !poi_flag.empty()) throw;
-    problems.push_back({"", "(a background-only workspace? choose a parameter of interest with --poi NAME)"});
-    throw lh::InputError(e.source(), std::move(problems));
-  }
-}
-
-lh::Interpolation interpolation(const std::string& text, const char* flag) {
-  const auto code = lh::parse_interpolation(text);
-  if (!code) throw std::invalid_argument(std::string(flag) + ": unknown interpolation code '" + text + "'");
-  return *code;
-}
-
-/// Workspace (patched if asked) and the model of the chosen measurement.
-std::pair<lh::Workspace, lh::Model> load(const InspectFlags& f) {
-  lh::Workspace ws = lh::Workspace::load(f.workspace);
-  if (!f.patchset.empty()) ws = ws.with_patchset(lh::PatchSet::load(f.patchset));
-  if (!f.patch.empty()) ws = ws.patched(f.patch);
-  lh::ModelOptions options;
-  options.measurement = f.measurement;
-  options.poi = f.poi;
-  options.normsys = interpolation(f.normsys, "--normsys");
-  options.histosys = interpolation(f.histosys, "--histosys");
-  lh::Model model = with_poi_hint([&] { return ws.model(options); }, f.poi);
-  return {std::move(ws), std::move(model)};
 }
 
 std::string constraint_text(const lh::Parameter& p) {
@@ -181,8 +138,8 @@ void print_text(std::ostream& out, const InspectFlags& f, const lh::Workspace& w
   std::vector<std::vector<std::string>> rows{{"#", "name", "type", "init", "lower", "upper", "fixed", "constraint"}};
   for (std::size_t i = 0; i < model.size(); ++i) {
     const lh::Parameter& p = model.parameters()[i];
-    rows.push_back({std::to_string(i), p.name, type_text(model, p), number(p.init), number(p.bounds.lower),
-                    number(p.bounds.upper), p.fixed ? "fixed" : "", i == model.poi().index ? "POI" : constraint_text(p)});
+    rows.push_back({std::to_string(i), p.name, type_text(model, p), shortest_number(p.init), shortest_number(p.bounds.lower),
+                    shortest_number(p.bounds.upper), p.fixed ? "fixed" : "", i == model.poi().index ? "POI" : constraint_text(p)});
   }
   print_table(out, rows, {true, false, false, true, true, true, false, false});
 }
@@ -242,13 +199,7 @@ nlohmann::ordered_json to_json(const lh::Workspace& ws, const lh::Model& model, 
 std::function<int()> attach_inspect(CLI::App& app) {
   auto f = std::make_shared<InspectFlags>();
   app.description("Show a pyhf workspace: channels, samples, modifiers and its model's parameter table.");
-  app.add_option("workspace", f->workspace, "pyhf JSON workspace")->required();
-  app.add_option("-m,--measurement", f->measurement, "measurement to build the model of (default: the first)");
-  auto* ps = app.add_option("--patchset", f->patchset, "pyhf patchset.json whose patch is applied to the workspace");
-  app.add_option("--patch", f->patch, "patch of --patchset to apply, by name or by values (e.g. 200,100)")->needs(ps);
-  app.add_option("--poi", f->poi, "parameter of interest (default: the measurement's)");
-  app.add_option("--normsys", f->normsys, "normsys interpolation: code4 (default) or code1");
-  app.add_option("--histosys", f->histosys, "histosys interpolation: code4p (default), code0 or code2");
+  f->input.add_options(app);
   app.add_flag("--modifiers", f->modifiers, "list every modifier of every sample (default: counts by type)");
   app.add_flag("--json", f->json, "print a JSON object instead of tables");
   app.footer(
@@ -256,9 +207,9 @@ std::function<int()> attach_inspect(CLI::App& app) {
       "from it (name, type, init, bounds, fixed, constraint), in pyhf's parameter order.\n"
       "Exit codes: 0 ok; 2 bad workspace, patchset or option (every problem listed with its JSON path).");
   return [f]() {
-    const auto [ws, model] = load(*f);
+    const auto [ws, model] = f->input.load();
     if (f->json)
-      std::cout << to_json(ws, model, f->patch).dump(1) << "\n";
+      std::cout << to_json(ws, model, f->input.patch).dump(1) << "\n";
     else
       print_text(std::cout, *f, ws, model);
     return kExitOk;
