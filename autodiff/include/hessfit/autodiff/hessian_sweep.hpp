@@ -60,7 +60,10 @@ void hessian_sweep_block(const Tape<double>& tape, std::int32_t first, std::int3
   const TapeArg<double>* args = tape.args_data();
   const std::uint32_t* begin = tape.begin_data();
 
-  // forward tangents
+  // forward tangents; `last` = the last nonlinear node whose curvature sees a nonzero tangent:
+  // above it every adjoint-tangent is zero (the output's is), so the reverse sweep starts there.
+  std::size_t last = 0;
+  bool any_curvature = false;
   for (std::size_t l = 0; l < nodes; ++l) {
     double* t = &tdot[l * K];
     const std::int32_t i = first + static_cast<std::int32_t>(l);
@@ -77,6 +80,11 @@ void hessian_sweep_block(const Tape<double>& tape, std::int32_t first, std::int3
       }
       tnz[l] = 1;
       continue;
+    }
+    if (curvature_of[l] >= 0) {
+      const std::size_t ia = static_cast<std::size_t>(args[b].index - first);
+      const std::size_t ib = e - b == 2 ? static_cast<std::size_t>(args[b + 1].index - first) : ia;
+      if (tnz[ia] || tnz[ib]) last = l, any_curvature = true;
     }
     if (!needs_tangent[l]) continue;
     bool any = false;
@@ -106,7 +114,8 @@ void hessian_sweep_block(const Tape<double>& tape, std::int32_t first, std::int3
     }
   };
   const TapeCurvature* curvature = tape.curvature().data();
-  for (std::int32_t i = output; i >= first; --i) {
+  const std::int32_t top = any_curvature ? first + static_cast<std::int32_t>(last) : first - 1;
+  for (std::int32_t i = top; i >= first; --i) {
     const std::size_t l = static_cast<std::size_t>(i - first);
     const bool has_ad = anz[l];
     const std::int32_t ci = curvature_of[l];
@@ -150,15 +159,19 @@ void hessian_sweep_block(const Tape<double>& tape, std::int32_t first, std::int3
     }
   }
 
+  // Every input's entries of this block are written (zeros where its adjoint-tangent is zero), so
+  // HV needs no clearing beforehand.
   for (std::size_t l = 0; l < nodes; ++l) {
     const std::int32_t in = input_of_node[l];
-    if (in < 0 || !anz[l]) continue;
+    if (in < 0) continue;
+    const double* src = &adot[l * K];
+    const bool nonzero = anz[l];
     if (V == nullptr) {
       // Dense Hessian: write the block transposed (H is symmetric), down column `in`, contiguously.
       double* dst = &HV(col, in);
-      for (Eigen::Index k = 0; k < width; ++k) dst[k] = adot[l * K + static_cast<std::size_t>(k)];
+      for (Eigen::Index k = 0; k < width; ++k) dst[k] = nonzero ? src[k] : 0.0;
     } else {
-      for (Eigen::Index k = 0; k < width; ++k) HV(in, col + k) = adot[l * K + static_cast<std::size_t>(k)];
+      for (Eigen::Index k = 0; k < width; ++k) HV(in, col + k) = nonzero ? src[k] : 0.0;
     }
   }
 }
@@ -170,7 +183,10 @@ template <int K>
 void hessian_sweep(const Tape<double>& tape, std::int32_t first, std::int32_t output, const Eigen::MatrixXd* V,
                    Eigen::Index n, Eigen::MatrixXd& HV, SweepScratch& w) {
   const Eigen::Index cols = V ? V->cols() : n;
-  HV.setZero(n, cols);
+  HV.resize(n, cols);
+  // Inputs recorded after the output (or never reached) have no node in range: their rows are zero.
+  if (std::count_if(w.input_of_node.begin(), w.input_of_node.end(), [](std::int32_t i) { return i >= 0; }) != n)
+    HV.setZero();
   const std::size_t nodes = static_cast<std::size_t>(output + 1 - first);
   const TapeArg<double>* args = tape.args_data();
   const std::uint32_t* begin = tape.begin_data();
