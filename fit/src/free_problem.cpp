@@ -330,6 +330,23 @@ std::vector<ParameterState> parameter_states(const FreeProblem& problem, const E
   return states;
 }
 
+double min_scaled_eigenvalue(const Objective& objective, const MinimizeResult& result) {
+  std::vector<int> inner;
+  for (int i = 0; i < objective.size(); ++i) {
+    if (static_cast<std::size_t>(i) < result.parameter_states.size() &&
+        result.parameter_states[static_cast<std::size_t>(i)] == ParameterState::kFree) {
+      inner.push_back(i);
+    }
+  }
+  if (inner.empty() || result.hessian.rows() != objective.size()) return std::numeric_limits<double>::quiet_NaN();
+  const Eigen::MatrixXd h = result.hessian(inner, inner);
+  if (!h.allFinite()) return std::numeric_limits<double>::quiet_NaN();
+  const Eigen::VectorXd inv = hessian_scale(h).cwiseInverse();
+  const Eigen::MatrixXd s = inv.asDiagonal() * h * inv.asDiagonal();
+  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(0.5 * (s + s.transpose()), Eigen::EigenvaluesOnly);
+  return eig.eigenvalues()[0];
+}
+
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }

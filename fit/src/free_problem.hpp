@@ -144,6 +144,10 @@ Evaluation evaluate(FreeProblem& problem, const Eigen::VectorXd& x);
 void fill_result(FreeProblem& problem, const Eigen::VectorXd& x, const Evaluation& at_x,
                  double edm_target, MinimizeResult& result);
 
+/// Smallest eigenvalue of D^-1 H D^-1 over the parameters `result` reports as free (eigenvalues
+/// only; NaN if there are none or H is not finite).
+double min_scaled_eigenvalue(const Objective& objective, const MinimizeResult& result);
+
 MinimizeResult newton_minimize(const Objective& objective, const Eigen::VectorXd& start_full,
                                const MinimizeOptions& options);
 MinimizeResult quasi_newton_minimize(const Objective& objective, const Eigen::VectorXd& start_full,

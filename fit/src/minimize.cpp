@@ -119,6 +119,7 @@ MinimizeResult auto_minimize(const Objective& objective, const Eigen::VectorXd& 
     }
   }
   MinimizeResult out = std::move(best);
+  if (std::isnan(out.min_scaled_eigenvalue)) out.min_scaled_eigenvalue = detail::min_scaled_eigenvalue(objective, out);
   out.method = Method::kAuto;
   out.message = how + ": " + out.message;
   out.iterations = work.iterations;

@@ -163,7 +163,9 @@ struct [[nodiscard]] MinimizeResult {
   /// The Hessian over the free parameters not held by a bound is positive definite at x
   /// (a minimum, not a saddle); see covariance() for its eigenvalues.
   bool positive_definite = false;
-  /// When it is not: the smallest eigenvalue of D^-1 H D^-1 (unit diagonal); NaN otherwise.
+  /// Smallest eigenvalue of D^-1 H D^-1 (unit diagonal, D = diag sqrt|H_ii|) over those
+  /// parameters. Always set by kAuto; the single methods set it only when the Hessian is not
+  /// positive definite (NaN otherwise: profile fits skip the eigensolve for speed).
   double min_scaled_eigenvalue = std::numeric_limits<double>::quiet_NaN();
 
   int iterations = 0;             // Newton + quasi-Newton iterations, all stages
