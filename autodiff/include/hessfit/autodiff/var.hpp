@@ -98,7 +98,7 @@ class Var {
     return *this = *this + (sign == 1.0 ? o : -o);
   }
   Var& accumulate(Var&& o, double sign) {
-    if (o.on_tape() && on_tape() && o.index_ != index_ && sign == 1.0 && o.coeff_ == 1.0) {
+    if (sign == 1.0 && o.coeff_ == 1.0 && o.on_tape() && on_tape() && o.index_ != index_) {
       auto& tape = Tape<T>::active();
       if (!tape.extendable(index_) && tape.extendable(o.index_)) {
         tape.extend(o.index_, index_, T(coeff_));
