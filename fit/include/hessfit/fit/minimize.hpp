@@ -1,20 +1,24 @@
 // Minimisation of an Objective over its free parameters, within their bounds.
 //
 // Newton (Method::kNewton) is a trust-region Newton method with the exact Hessian. Each iteration
-// solves the trust-region subproblem exactly (eigendecomposition, More & Sorensen 1983)
+// solves the trust-region subproblem
 //
 //     min_p  g^T p + 1/2 p^T H p   subject to  ||D p|| <= Delta,   D = diag(sqrt|H_ii|),
 //
 // i.e. p = -(H + sigma D^2)^-1 g with the smallest sigma >= max(0, -lambda_min) that keeps the step
-// inside the region, so an indefinite Hessian is handled without being modified, and Delta is
-// measured in "standard deviations". Bounds are respected by an active set (parameters on a bound
+// inside the region: the plain Newton step from a Cholesky factorisation when H is positive
+// definite and the step fits, otherwise exactly by eigendecomposition (More & Sorensen 1983, with
+// the hard case). An indefinite Hessian is thus handled without being modified, and Delta is
+// measured in "standard deviations". A trial point is first evaluated for f only; the Hessian is
+// computed once a step is accepted (ratio of actual to predicted decrease). Bounds are respected by an active set (parameters on a bound
 // whose gradient points outward are held there) and projected steps; a trial point where f is not
 // finite is an invalid step (the region shrinks), never an error. Convergence is declared when the
 // expected distance to the minimum over the free, non-active parameters
 //
 //     EDM = 1/2 g^T H^-1 g  <=  edm_tolerance * up / 0.5
 //
-// and H has no significantly negative curvature there (not a saddle).
+// and H has no significantly negative curvature there (not a saddle); then one more full Newton
+// step is taken ("polish", squaring the EDM) unless it is already at rounding level.
 //
 // Quasi-Newton (kLbfgs, kBfgs) runs Ceres' GradientProblemSolver on internal, unbounded
 // coordinates u (Minuit's transforms: x = a + (b - a)(sin u + 1)/2 for two bounds,
@@ -135,7 +139,7 @@ struct MinimizeOptions {
 /// One stage of a minimisation (kAuto runs several).
 struct MinimizeStage {
   Method method = Method::kNewton;
-  std::string description;  // "Newton from the start", "probe round 1: Newton from seed 2", ...
+  std::string description;  // "Newton from the start", "probe round 1: Newton from a sample on ..."
   Termination termination = Termination::kNoProgress;
   std::string message;
   double fval = std::numeric_limits<double>::quiet_NaN();
