@@ -4,7 +4,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <iostream>
@@ -26,119 +25,9 @@ std::string plural(std::size_t n, const std::string& word) { return std::to_stri
 }  // namespace
 
 fit::FitResult run_fit(const FitSetup& setup, const ProgressCallback& progress) {
-  const fit::Objective& objective = setup.objective;
-  auto say = [&](const std::string& step) {
-    if (progress) progress(step);
-  };
-  const auto t_start = Clock::now();
   fit::FitOptions options = setup.options;
-  for (fit::ProfileOptions* p : {&options.minos_options.profile, &options.scan_options.profile,
-                                 &options.contour_options.profile, &options.impacts_options.profile})
-    p->threads = options.threads;
-
-  fit::FitResult result;
-  result.names = objective.names();
-  Eigen::VectorXd start = objective.values();
-  for (int attempt = 0;; ++attempt) {
-    const std::string again = attempt == 0 ? "" : " (restart " + std::to_string(attempt) + ")";
-    say("minimising " + plural(static_cast<std::size_t>(objective.n_free()), "free parameter") + again);
-    auto clock = Clock::now();
-    result.minimum = fit::minimize(objective, start, options.minimize);
-    result.minimum_history.push_back(result.minimum.fval);
-    result.timing.minimize += seconds_since(clock);
-
-    say("covariance from the exact Hessian" + again);
-    clock = Clock::now();
-    result.covariance = fit::covariance(objective, result.minimum, options.covariance);
-    result.timing.covariance += seconds_since(clock);
-
-    Eigen::VectorXd lower_point;
-    double lower_f = result.minimum.fval;
-    auto consider = [&](bool found, const Eigen::VectorXd& x) {
-      if (!found || x.size() != objective.size()) return;
-      const double f = objective.value(x);
-      if (f < lower_f) {
-        lower_f = f;
-        lower_point = x;
-      }
-    };
-    const bool can_restart = attempt < options.max_restarts;
-
-    if (!options.minos.empty()) say("MINOS on " + plural(options.minos.size(), "parameter") + again);
-    clock = Clock::now();
-    result.minos = fit::minos(objective, result.minimum, result.covariance, options.minos, options.minos_options);
-    result.timing.minos += seconds_since(clock);
-    consider(result.minos.new_minimum_found(), result.minos.lowest_new_minimum());
-
-    result.scans.clear();
-    result.contours.clear();
-    result.impacts.reset();
-    const bool go_on = [&] { return lower_point.size() == 0 || !can_restart; }();
-    if (go_on) {
-      clock = Clock::now();
-      for (std::size_t k = 0; k < options.scans.size(); ++k) {
-        const auto& request = options.scans[k];
-        say("profile scan " + std::to_string(k + 1) + "/" + std::to_string(options.scans.size()) + " of '" + request.parameter + "'" + again);
-        std::vector<double> values = request.values;
-        if (values.empty()) {
-          const int i = objective.index(request.parameter);
-          const double e = result.covariance.errors[i];
-          const double sigma = e > 0.0 && std::isfinite(e) ? e : 1.0;
-          values = fit::scan_values(result.minimum.x[i], request.width_sigmas * sigma, objective.bounds(i), request.points);
-        }
-        result.scans.push_back(fit::profile_scan(objective, result.minimum, request.parameter, values, options.scan_options));
-        consider(result.scans.back().new_minimum_found, result.scans.back().new_minimum);
-      }
-      result.timing.scans += seconds_since(clock);
-
-      clock = Clock::now();
-      std::size_t total = 0, done = 0;
-      for (const auto& r : options.contours) total += r.confidence_levels.size();
-      for (const auto& request : options.contours) {
-        for (const double cl : request.confidence_levels) {
-          say("contour " + std::to_string(++done) + "/" + std::to_string(total) + " of '" + request.x + "' and '" + request.y + "'" + again);
-          fit::ContourOptions co = options.contour_options;
-          co.confidence_level = cl;
-          co.points = request.points;
-          result.contours.push_back(fit::profile_contour(objective, result.minimum, result.covariance, request.x, request.y, co));
-          consider(result.contours.back().new_minimum_found, result.contours.back().new_minimum);
-        }
-      }
-      result.timing.contours += seconds_since(clock);
-
-      if (options.impacts) {
-        say("impacts of " + plural(options.impacts->constrained.size(), "nuisance parameter") + " on '" + options.impacts->poi + "'" + again);
-        clock = Clock::now();
-        result.impacts = fit::impacts(objective, result.minimum, result.covariance, options.impacts->poi,
-                                      options.impacts->constrained, options.impacts_options);
-        result.timing.impacts += seconds_since(clock);
-        consider(result.impacts->new_minimum_found, result.impacts->new_minimum);
-      }
-    }
-    if (lower_point.size() == 0) break;
-    if (!can_restart) {
-      result.unresolved_new_minimum = true;
-      break;
-    }
-    ++result.restarts;
-    start = lower_point;
-  }
-
-  result.parameters.resize(static_cast<std::size_t>(objective.size()));
-  for (int i = 0; i < objective.size(); ++i) {
-    fit::ParameterResult& p = result.parameters[static_cast<std::size_t>(i)];
-    p.index = i;
-    p.name = objective.name(i);
-    p.value = result.minimum.x[i];
-    p.error = result.covariance.errors[i];
-    p.initial = objective.values()[i];
-    p.bounds = objective.bounds(i);
-    p.state = result.minimum.parameter_states.empty() ? fit::ParameterState::kFree
-                                                      : result.minimum.parameter_states[static_cast<std::size_t>(i)];
-    if (const fit::MinosInterval* m = result.minos.find(p.name)) p.minos = *m;
-  }
-  result.timing.total = seconds_since(t_start);
-  return result;
+  options.progress = progress;
+  return fit::fit(setup.objective, options);
 }
 
 namespace {

@@ -35,6 +35,8 @@ namespace {
 
 void set_threads(ProfileOptions& profile, int threads) { profile.threads = threads; }
 
+std::string plural(std::size_t n, const std::string& word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
+
 }  // namespace
 
 FitResult fit(const Objective& objective, const FitOptions& options_in) {
@@ -46,15 +48,22 @@ FitResult fit(const Objective& objective, const FitOptions& options_in) {
   set_threads(options.impacts_options.profile, options.threads);
   options.minimize.probe.threads = options.threads;
 
+  auto say = [&](const std::string& step) {
+    if (options.progress) options.progress(step);
+  };
+
   FitResult result;
   result.names = objective.names();
   Eigen::VectorXd start = objective.values();
   for (int attempt = 0;; ++attempt) {
+    const std::string again = attempt == 0 ? "" : " (restart " + std::to_string(attempt) + ")";
+    say("minimising " + plural(static_cast<std::size_t>(objective.n_free()), "free parameter") + again);
     auto clock = std::chrono::steady_clock::now();
     result.minimum = minimize(objective, start, options.minimize);
     result.minimum_history.push_back(result.minimum.fval);
     result.timing.minimize += detail::seconds_since(clock);
 
+    say("covariance from the exact Hessian" + again);
     clock = std::chrono::steady_clock::now();
     result.covariance = covariance(objective, result.minimum, options.covariance);
     result.timing.covariance += detail::seconds_since(clock);
@@ -71,6 +80,7 @@ FitResult fit(const Objective& objective, const FitOptions& options_in) {
     };
     const bool can_restart = attempt < options.max_restarts;
 
+    if (!options.minos.empty()) say("MINOS on " + plural(options.minos.size(), "parameter") + again);
     clock = std::chrono::steady_clock::now();
     result.minos = minos(objective, result.minimum, result.covariance, options.minos, options.minos_options);
     result.timing.minos += detail::seconds_since(clock);
@@ -81,7 +91,10 @@ FitResult fit(const Objective& objective, const FitOptions& options_in) {
     result.impacts.reset();
     if (lower_point.size() == 0 || !can_restart) {
       clock = std::chrono::steady_clock::now();
-      for (const auto& request : options.scans) {
+      for (std::size_t k = 0; k < options.scans.size(); ++k) {
+        const ScanRequest& request = options.scans[k];
+        say("profile scan " + std::to_string(k + 1) + "/" + std::to_string(options.scans.size()) + " of '" +
+            request.parameter + "'" + again);
         std::vector<double> values = request.values;
         if (values.empty()) {
           const int i = objective.index(request.parameter);
@@ -97,8 +110,12 @@ FitResult fit(const Objective& objective, const FitOptions& options_in) {
     }
     if (lower_point.size() == 0 || !can_restart) {
       clock = std::chrono::steady_clock::now();
+      std::size_t total = 0, done = 0;
+      for (const auto& request : options.contours) total += request.confidence_levels.size();
       for (const auto& request : options.contours) {
         for (const double cl : request.confidence_levels) {
+          say("contour " + std::to_string(++done) + "/" + std::to_string(total) + " of '" + request.x + "' and '" +
+              request.y + "'" + again);
           ContourOptions co = options.contour_options;
           co.confidence_level = cl;
           co.points = request.points;
@@ -109,6 +126,8 @@ FitResult fit(const Objective& objective, const FitOptions& options_in) {
       result.timing.contours += detail::seconds_since(clock);
     }
     if ((lower_point.size() == 0 || !can_restart) && options.impacts) {
+      say("impacts of " + plural(options.impacts->constrained.size(), "nuisance parameter") + " on '" +
+          options.impacts->poi + "'" + again);
       clock = std::chrono::steady_clock::now();
       result.impacts = impacts(objective, result.minimum, result.covariance, options.impacts->poi,
                                options.impacts->constrained, options.impacts_options);

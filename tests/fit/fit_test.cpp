@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
+#include <vector>
 
 #include "test_problems.hpp"
 
@@ -52,4 +54,28 @@ TEST(Fit, RedoesTheMinimisationWhenAProfileFitFindsALowerPoint) {
   EXPECT_LT(result.minimum_history[1], result.minimum_history[0]);
   EXPECT_LT(result.minimum.x[0], 0.0);
   EXPECT_TRUE(result.ok()) << result.problems();
+}
+
+TEST(Fit, NamesEachStepToTheProgressCallbackAndMarksRestarts) {
+  auto f = [](const auto& p) {
+    auto w = p[0] * p[0] - 1.0;
+    return 0.3 * w * w + 0.1 * p[0] + 0.5 * (p[1] - p[0]) * (p[1] - p[0]);
+  };
+  const auto objective = hf::Objective::from_callable(f, {"x", "y"}, Eigen::Vector2d(1.2, 1.2));
+  hf::FitOptions options;
+  options.minimize.method = hf::Method::kNewton;  // lands in the local minimum; MINOS finds the lower one
+  options.minos = {"x"};
+  hf::ScanRequest scan;
+  scan.parameter = "y";
+  scan.points = 5;
+  options.scans.push_back(scan);
+  std::vector<std::string> steps;
+  options.progress = [&](const std::string& step) { steps.push_back(step); };
+  const auto result = hf::fit(objective, options);
+  ASSERT_EQ(result.restarts, 1);
+  const std::vector<std::string> expected{
+      "minimising 2 free parameters", "covariance from the exact Hessian", "MINOS on 1 parameter",
+      "minimising 2 free parameters (restart 1)", "covariance from the exact Hessian (restart 1)",
+      "MINOS on 1 parameter (restart 1)", "profile scan 1/1 of 'y' (restart 1)"};
+  EXPECT_EQ(steps, expected);
 }

@@ -3,8 +3,8 @@
 // run_fit() computes, in order, the minimum, the exact-Hessian covariance, MINOS intervals,
 // profile scans, contours and impacts; whenever a profile computation finds a point below the
 // minimum, the minimisation is redone from there and everything recomputed (at most
-// fit.max_restarts times) -- the same sequence as hessfit::fit::fit(), step by step so that a
-// progress line can name the step that is running.
+// fit.max_restarts times) -- hessfit::fit::fit() with the setup's options, passing `progress`
+// on as FitOptions::progress so that a progress line can name the step that is running.
 #pragma once
 
 #include <filesystem>
@@ -19,7 +19,8 @@
 
 namespace hessfit::configs {
 
-/// Called before each step with a short description ("MINOS on 6 parameters").
+/// Called before each step with a short description ("MINOS on 6 parameters"); see
+/// fit::FitOptions::progress.
 using ProgressCallback = std::function<void(const std::string& step)>;
 
 fit::FitResult run_fit(const FitSetup& setup, const ProgressCallback& progress = {});

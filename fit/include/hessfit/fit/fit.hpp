@@ -14,6 +14,7 @@
 
 #include <Eigen/Core>
 
+#include <functional>
 #include <limits>
 #include <optional>
 #include <string>
@@ -69,6 +70,12 @@ struct FitOptions {
   int threads = 0;
   /// Redo everything from a lower point found by a profile fit at most this many times.
   int max_restarts = 3;
+  /// If set, called on the calling thread before each step with a short description:
+  /// "minimising 7 free parameters", "covariance from the exact Hessian", "MINOS on 6
+  /// parameters" (only when MINOS has parameters), "profile scan 1/2 of 'mu'", "contour 1/3 of
+  /// 'mu' and 'theta'", "impacts of 5 nuisance parameters on 'mu'"; after a restart from a lower
+  /// point each description ends in " (restart N)". For progress displays; exceptions propagate.
+  std::function<void(const std::string& step)> progress;
 };
 
 /// Everything about one parameter, for reports.
