@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "hessfit/autodiff.hpp"
+#include "bench_report.hpp"
 #include "problems.hpp"
 
 #ifdef HESSFIT_BENCH_HAVE_ADOLC
@@ -342,51 +343,6 @@ void register_cases(bool all) {
 
 // ---- summary ------------------------------------------------------------------------------------------
 
-/// Collects the per-iteration CPU time (seconds) of every run, whatever the display format. CPU
-/// time, not wall time: the machine is shared, and a descheduled benchmark should not look slow.
-template <class Base>
-class Collecting : public Base {
- public:
-  using Base::Base;
-  void ReportRuns(const std::vector<benchmark::BenchmarkReporter::Run>& runs) override {
-    Base::ReportRuns(runs);
-    for (const auto& r : runs) {
-      const std::string name = r.run_name.function_name;
-      if (r.run_type == benchmark::BenchmarkReporter::Run::RT_Aggregate) {
-        // With --benchmark_report_aggregates_only only these arrive: keep the median of the repetitions.
-        if (r.aggregate_name == "median" && !r.error_occurred && seconds[name].empty())
-          aggregate_median[name] = {r.cpu_accumulated_time / static_cast<double>(r.iterations), r.repetitions};
-        continue;
-      }
-      if (r.error_occurred) {
-        errors[name] = r.error_message;
-        continue;
-      }
-      seconds[name].push_back(r.cpu_accumulated_time / static_cast<double>(r.iterations));
-    }
-  }
-  std::map<std::string, std::vector<double>> seconds;
-  std::map<std::string, std::pair<double, std::int64_t>> aggregate_median;  // seconds, repetitions
-  std::map<std::string, std::string> errors;
-};
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t k = v.size() / 2;
-  return v.size() % 2 ? v[k] : 0.5 * (v[k - 1] + v[k]);
-}
-
-std::string format_time(double s) {
-  char buf[32];
-  if (s < 1e-3)
-    std::snprintf(buf, sizeof buf, "%.1f us", s * 1e6);
-  else if (s < 1.0)
-    std::snprintf(buf, sizeof buf, "%.3f ms", s * 1e3);
-  else
-    std::snprintf(buf, sizeof buf, "%.2f s", s);
-  return buf;
-}
-
 struct PeakMemory {
   std::string what;
   long kib = -1;  // VmHWM of the child
@@ -450,18 +406,8 @@ int peak_memory_child(const std::string& what) {
 
 template <class Reporter>
 void print_summary(std::ostream& out, const Reporter& rep, const std::vector<PeakMemory>& memory) {
-  auto time_of = [&](const std::string& name) -> double {
-    auto it = rep.seconds.find(name);
-    if (it != rep.seconds.end() && !it->second.empty()) return median(it->second);
-    auto agg = rep.aggregate_median.find(name);
-    return agg == rep.aggregate_median.end() ? -1.0 : agg->second.first;
-  };
-  auto runs_of = [&](const std::string& name) -> std::size_t {
-    auto it = rep.seconds.find(name);
-    if (it != rep.seconds.end() && !it->second.empty()) return it->second.size();
-    auto agg = rep.aggregate_median.find(name);
-    return agg == rep.aggregate_median.end() ? 0 : static_cast<std::size_t>(agg->second.second);
-  };
+  auto time_of = [&](const std::string& name) { return rep.time_of(name); };
+  auto runs_of = [&](const std::string& name) { return rep.runs_of(name); };
   char line[512];
   out << "\n==== Summary: median CPU time per evaluation; x floor = time / analytic floor; "
          "vs ADOL-C = ADOL-C time / time (hessians vs hessian2(), gradients vs gradient()) ====\n";
@@ -489,7 +435,7 @@ void print_summary(std::ostream& out, const Reporter& rep, const std::vector<Pea
       char f[32] = "-", a[32] = "-";
       if (floor > 0) std::snprintf(f, sizeof f, "%.2f", t / floor);
       if (adolc > 0) std::snprintf(a, sizeof a, "%.2f", adolc / t);
-      std::snprintf(line, sizeof line, "  %-9s %-22s %12s %10s %10s %6zu\n", kind.c_str(), label.c_str(), format_time(t).c_str(), f,
+      std::snprintf(line, sizeof line, "  %-9s %-22s %12s %10s %10s %6zu\n", kind.c_str(), label.c_str(), hb::format_time(t).c_str(), f,
                     a, runs_of(c.name));
       out << line;
     }
@@ -581,11 +527,11 @@ int main(int argc, char** argv) {
     print_summary(json ? std::cerr : std::cout, reporter, memory);
   };
   if (json) {
-    Collecting<benchmark::JSONReporter> reporter;
+    hb::Collecting<benchmark::JSONReporter> reporter;
     benchmark::RunSpecifiedBenchmarks(&reporter);
     finish(reporter);
   } else {
-    Collecting<benchmark::ConsoleReporter> reporter(isatty(STDOUT_FILENO) ? benchmark::ConsoleReporter::OO_ColorTabular
+    hb::Collecting<benchmark::ConsoleReporter> reporter(isatty(STDOUT_FILENO) ? benchmark::ConsoleReporter::OO_ColorTabular
                                                                           : benchmark::ConsoleReporter::OO_Tabular);
     benchmark::RunSpecifiedBenchmarks(&reporter);
     finish(reporter);
