@@ -71,6 +71,7 @@
 #include "hessfit/fit/objective.hpp"
 #include "hessfit/likelihood/model.hpp"
 #include "hessfit/likelihood/workspace.hpp"
+#include "hessfit/testing/shared_data.hpp"
 #include "problems.hpp"
 
 #ifndef HESSFIT_BENCH_DATA_DIR
@@ -90,39 +91,8 @@ bool probe_enabled = true;
 
 // ---- reference data ----------------------------------------------------------------------------
 
-/// Python's json writes NaN and Infinity, which JSON lacks: read them as null.
-nlohmann::json read_python_json(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::string clean;
-  clean.reserve(text.size());
-  bool in_string = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_string) {
-      clean += c;
-      if (c == '\\' && i + 1 < text.size())
-        clean += text[++i];
-      else if (c == '"')
-        in_string = false;
-      continue;
-    }
-    if (c == '"') in_string = true;
-    if (text.compare(i, 3, "NaN") == 0) {
-      clean += "null";
-      i += 2;
-    } else if (text.compare(i, 9, "-Infinity") == 0) {
-      clean += "null";
-      i += 8;
-    } else if (text.compare(i, 8, "Infinity") == 0) {
-      clean += "null";
-      i += 7;
-    } else {
-      clean += c;
-    }
-  }
-  return nlohmann::json::parse(clean);
-}
+// Python's json writes NaN and Infinity, which JSON lacks: the tests' reader takes them as null.
+using hessfit::testing::read_python_json;
 
 double number_or(const nlohmann::json& j, double fallback) { return j.is_number() ? j.get<double>() : fallback; }
 
