@@ -9,6 +9,7 @@
 #pragma once
 
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -116,5 +117,22 @@ class Collecting : public Base {
   std::map<std::string, std::vector<RunRecord>> runs_;
   std::map<std::string, std::pair<RunRecord, std::int64_t>> aggregate_median_;  // record, repetitions
 };
+
+/// Runs the registered benchmarks with a collecting reporter (JSON on stdout with
+/// --benchmark_format=json, else the console table) and hands it to `summary`, which prints after
+/// the run (to stderr in JSON mode, so that stdout stays valid JSON).
+template <class Summary>
+void run_and_summarise(bool json, Summary&& summary) {
+  if (json) {
+    Collecting<benchmark::JSONReporter> reporter;
+    benchmark::RunSpecifiedBenchmarks(&reporter);
+    summary(reporter);
+  } else {
+    Collecting<benchmark::ConsoleReporter> reporter(isatty(STDOUT_FILENO) ? benchmark::ConsoleReporter::OO_ColorTabular
+                                                                          : benchmark::ConsoleReporter::OO_Tabular);
+    benchmark::RunSpecifiedBenchmarks(&reporter);
+    summary(reporter);
+  }
+}
 
 }  // namespace hessfit::bench

@@ -862,16 +862,7 @@ int main(int argc, char** argv) {
   if (!data_note.empty()) std::fprintf(stderr, "hessfit_fit_bench: %s\n", data_note.c_str());
   register_cases();
 
-  if (json) {
-    hb::Collecting<benchmark::JSONReporter> reporter;
-    benchmark::RunSpecifiedBenchmarks(&reporter);
-    print_summary(std::cerr, reporter);
-  } else {
-    hb::Collecting<benchmark::ConsoleReporter> reporter(isatty(STDOUT_FILENO) ? benchmark::ConsoleReporter::OO_ColorTabular
-                                                                              : benchmark::ConsoleReporter::OO_Tabular);
-    benchmark::RunSpecifiedBenchmarks(&reporter);
-    print_summary(std::cout, reporter);
-  }
+  hb::run_and_summarise(json, [&](const auto& reporter) { print_summary(json ? std::cerr : std::cout, reporter); });
   benchmark::Shutdown();
   if (any_check_failed) {
     std::fprintf(stderr, "\nERROR: some results did not match the references (see CHECK FAILED above).\n");

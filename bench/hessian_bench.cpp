@@ -526,16 +526,7 @@ int main(int argc, char** argv) {
     }
     print_summary(json ? std::cerr : std::cout, reporter, memory);
   };
-  if (json) {
-    hb::Collecting<benchmark::JSONReporter> reporter;
-    benchmark::RunSpecifiedBenchmarks(&reporter);
-    finish(reporter);
-  } else {
-    hb::Collecting<benchmark::ConsoleReporter> reporter(isatty(STDOUT_FILENO) ? benchmark::ConsoleReporter::OO_ColorTabular
-                                                                          : benchmark::ConsoleReporter::OO_Tabular);
-    benchmark::RunSpecifiedBenchmarks(&reporter);
-    finish(reporter);
-  }
+  hb::run_and_summarise(json, finish);
   benchmark::Shutdown();
   if (any_check_failed) {
     std::fprintf(stderr, "\nERROR: some results did not match the analytic floor (see CHECK FAILED above).\n");
