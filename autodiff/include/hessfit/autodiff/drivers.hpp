@@ -143,7 +143,9 @@ template <class F>
 double value_and_gradient(F&& f, const Eigen::VectorXd& x, Eigen::VectorXd& gradient) {
   TapeScope<double> scope;
   const detail::Taped t = detail::tape_function(f, x);
-  std::vector<double> adjoint;
+  // The thread's sweep scratch holds the adjoints (f has returned, so no nested use is live).
+  std::vector<double>& adjoint = detail::thread_sweep_scratch().adjoint;
+  adjoint.clear();
   if (t.output >= 0) scope.tape().adjoints(t.output, t.first, adjoint);
   detail::gather_gradient(t, adjoint, gradient);
   return t.value;

@@ -13,6 +13,7 @@
 #include <Eigen/Core>
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "hessfit/autodiff/tape.hpp"
@@ -27,6 +28,10 @@ struct SweepScratch {
   std::vector<unsigned char> needs_tangent;
   std::vector<std::int32_t> input_of_node;
   std::vector<double> adjoint;
+  // Dense Hessians only: the node of each input (-1 if outside the range), and per node the
+  // lowest and highest input number it depends on (lo > hi: none). A block of inputs [c0, c1)
+  // sweeps forward only through the nodes whose interval meets it.
+  std::vector<std::int32_t> node_of_input, dep_lo, dep_hi;
 };
 
 /// One scratch per thread, kept between calls so that repeated Hessians do not allocate.
@@ -39,7 +44,10 @@ inline SweepScratch& thread_sweep_scratch() {
 /// the adjoints zbar (indexed by node - first). Computes H V for the K columns of V starting at
 /// column `col` (fewer at the end) into the same columns of HV; V = nullptr means the identity.
 /// Nodes whose tangent and adjoint-tangent are zero in this block are skipped, so a block costs
-/// only the part of the tape its K inputs reach (a separable function sweeps O(n) per block).
+/// only the part of the tape its K inputs reach (a separable function sweeps O(n) per block):
+/// for the identity, the forward sweep starts at the block's first input and passes over nodes
+/// whose dependence interval misses the block with one test; the reverse sweep stops below the
+/// lowest node that received an adjoint-tangent.
 template <int K>
 void hessian_sweep_block(const Tape<double>& tape, std::int32_t first, std::int32_t output, const Eigen::MatrixXd* V,
                          Eigen::Index col, Eigen::Index cols, Eigen::MatrixXd& HV, SweepScratch& w) {
@@ -60,18 +68,33 @@ void hessian_sweep_block(const Tape<double>& tape, std::int32_t first, std::int3
   const TapeArg<double>* args = tape.args_data();
   const std::uint32_t* begin = tape.begin_data();
 
+  // Identity seeds: the block's inputs are col .. col + width - 1; nothing before the first of
+  // their nodes has a tangent.
+  const bool identity = V == nullptr;
+  const std::int32_t c0 = static_cast<std::int32_t>(col), c1 = static_cast<std::int32_t>(col + width);
+  std::size_t start = 0;
+  if (identity) {
+    start = nodes;
+    for (std::int32_t c = c0; c < c1; ++c)
+      if (const std::int32_t node = w.node_of_input[static_cast<std::size_t>(c)]; node >= 0)
+        start = std::min(start, static_cast<std::size_t>(node));
+  }
+  const std::int32_t* dep_lo = w.dep_lo.data();
+  const std::int32_t* dep_hi = w.dep_hi.data();
+
   // forward tangents; `last` = the last nonlinear node whose curvature sees a nonzero tangent:
-  // above it every adjoint-tangent is zero (the output's is), so the reverse sweep starts there.
-  std::size_t last = 0;
-  bool any_curvature = false;
-  for (std::size_t l = 0; l < nodes; ++l) {
+  // above it every adjoint-tangent is zero (the output's is), so the reverse sweep starts there;
+  // `lowest` = the first such node, below which none starts an adjoint-tangent.
+  std::size_t last = 0, lowest = nodes;
+  for (std::size_t l = start; l < nodes; ++l) {
+    if (identity && (dep_hi[l] < c0 || dep_lo[l] >= c1)) continue;  // depends on no input of the block
     double* t = &tdot[l * K];
     const std::int32_t i = first + static_cast<std::int32_t>(l);
     const std::uint32_t b = begin[i], e = begin[i + 1];
     if (b == e) {
       const std::int32_t in = input_of_node[l];
       if (in < 0) continue;
-      if (V == nullptr) {
+      if (identity) {
         if (in < col || in >= col + width) continue;
         for (int k = 0; k < K; ++k) t[k] = 0.0;
         t[in - col] = 1.0;
@@ -84,7 +107,10 @@ void hessian_sweep_block(const Tape<double>& tape, std::int32_t first, std::int3
     if (curvature_of[l] >= 0) {
       const std::size_t ia = static_cast<std::size_t>(args[b].index - first);
       const std::size_t ib = e - b == 2 ? static_cast<std::size_t>(args[b + 1].index - first) : ia;
-      if (tnz[ia] || tnz[ib]) last = l, any_curvature = true;
+      if (tnz[ia] || tnz[ib]) {
+        last = l;
+        lowest = std::min(lowest, l);
+      }
     }
     if (!needs_tangent[l]) continue;
     bool any = false;
@@ -103,7 +129,8 @@ void hessian_sweep_block(const Tape<double>& tape, std::int32_t first, std::int3
     tnz[l] = any;
   }
 
-  // reverse adjoint-tangents
+  // reverse adjoint-tangents, from `last` down to the lowest node that can still be reached
+  std::size_t stop = lowest;
   auto accumulate = [&](std::size_t j, const double* g) {
     double* dst = &adot[j * K];
     if (anz[j]) {
@@ -111,15 +138,18 @@ void hessian_sweep_block(const Tape<double>& tape, std::int32_t first, std::int3
     } else {
       for (int k = 0; k < K; ++k) dst[k] = g[k];
       anz[j] = 1;
+      stop = std::min(stop, j);
     }
   };
   const TapeCurvature* curvature = tape.curvature().data();
-  const std::int32_t top = any_curvature ? first + static_cast<std::int32_t>(last) : first - 1;
-  for (std::int32_t i = top; i >= first; --i) {
+  const std::int32_t top = lowest < nodes ? first + static_cast<std::int32_t>(last) : first - 1;
+  for (std::int32_t i = top; i >= first && static_cast<std::size_t>(i - first) >= stop; --i) {
     const std::size_t l = static_cast<std::size_t>(i - first);
     const bool has_ad = anz[l];
     const std::int32_t ci = curvature_of[l];
-    if (!has_ad && ci < 0) continue;
+    // Without an adjoint-tangent only a nonlinear node whose arguments have tangents contributes,
+    // and those depend on the block.
+    if (!has_ad && (ci < 0 || (identity && (dep_hi[l] < c0 || dep_lo[l] >= c1)))) continue;
     const std::uint32_t b = begin[i], e = begin[i + 1];
     const double* ad = &adot[l * K];
     if (ci >= 0) {
@@ -161,18 +191,23 @@ void hessian_sweep_block(const Tape<double>& tape, std::int32_t first, std::int3
 
   // Every input's entries of this block are written (zeros where its adjoint-tangent is zero), so
   // HV needs no clearing beforehand.
-  for (std::size_t l = 0; l < nodes; ++l) {
-    const std::int32_t in = input_of_node[l];
-    if (in < 0) continue;
+  auto write = [&](std::int32_t in, std::size_t l) {
     const double* src = &adot[l * K];
     const bool nonzero = anz[l];
-    if (V == nullptr) {
+    if (identity) {
       // Dense Hessian: write the block transposed (H is symmetric), down column `in`, contiguously.
       double* dst = &HV(col, in);
       for (Eigen::Index k = 0; k < width; ++k) dst[k] = nonzero ? src[k] : 0.0;
     } else {
       for (Eigen::Index k = 0; k < width; ++k) HV(in, col + k) = nonzero ? src[k] : 0.0;
     }
+  };
+  if (identity) {
+    for (std::size_t c = 0; c < w.node_of_input.size(); ++c)
+      if (const std::int32_t node = w.node_of_input[c]; node >= 0) write(static_cast<std::int32_t>(c), static_cast<std::size_t>(node));
+  } else {
+    for (std::size_t l = 0; l < nodes; ++l)
+      if (const std::int32_t in = input_of_node[l]; in >= 0) write(in, l);
   }
 }
 
@@ -203,6 +238,29 @@ void hessian_sweep(const Tape<double>& tape, std::int32_t first, std::int32_t ou
     const std::size_t l = static_cast<std::size_t>(i - first);
     if (w.curvature_of[l] < 0 && !w.needs_tangent[l]) continue;
     for (std::uint32_t a = begin[i]; a < begin[i + 1]; ++a) w.needs_tangent[static_cast<std::size_t>(args[a].index - first)] = 1;
+  }
+  if (V == nullptr) {
+    // Dependence intervals for the identity blocks (see SweepScratch).
+    w.node_of_input.assign(static_cast<std::size_t>(n), -1);
+    w.dep_lo.resize(nodes);
+    w.dep_hi.resize(nodes);
+    for (std::size_t l = 0; l < nodes; ++l) {
+      const std::int32_t i = first + static_cast<std::int32_t>(l);
+      std::int32_t lo = std::numeric_limits<std::int32_t>::max(), hi = -1;
+      if (begin[i] == begin[i + 1]) {
+        if (const std::int32_t in = w.input_of_node[l]; in >= 0) {
+          lo = hi = in;
+          w.node_of_input[static_cast<std::size_t>(in)] = static_cast<std::int32_t>(l);
+        }
+      }
+      for (std::uint32_t a = begin[i]; a < begin[i + 1]; ++a) {
+        const std::size_t j = static_cast<std::size_t>(args[a].index - first);
+        lo = std::min(lo, w.dep_lo[j]);
+        hi = std::max(hi, w.dep_hi[j]);
+      }
+      w.dep_lo[l] = lo;
+      w.dep_hi[l] = hi;
+    }
   }
   for (Eigen::Index col = 0; col < cols; col += K) hessian_sweep_block<K>(tape, first, output, V, col, cols, HV, w);
 }

@@ -51,7 +51,7 @@ struct TapeMark {
 template <class T>
 class Tape {
  public:
-  Tape() { begin_.reserve(1024), begin_.push_back(0), args_.reserve(4096); }
+  Tape() { begin_.reserve(1024), begin_.push_back(0), args_.resize(4096), args_capacity_ = args_.size(); }
   Tape(const Tape&) = delete;
   Tape& operator=(const Tape&) = delete;
 
@@ -63,13 +63,13 @@ class Tape {
   }
 
   std::int32_t size() const { return static_cast<std::int32_t>(begin_.size() - 1); }
-  std::size_t arg_count() const { return args_.size(); }
-  TapeMark mark() const { return seal(), TapeMark{begin_.size(), args_.size(), curvature_.size()}; }
+  std::size_t arg_count() const { return nargs_; }
+  TapeMark mark() const { return seal(), TapeMark{begin_.size(), nargs_, curvature_.size()}; }
 
   void rewind(const TapeMark& m) {
     assert(m.nodes >= 1 && m.nodes <= begin_.size());
     begin_.resize(m.nodes);
-    args_.resize(m.args);
+    nargs_ = m.args;
     begin_.back() = static_cast<std::uint32_t>(m.args);
     curvature_.resize(m.curvature);
     extendable_ = kNoNode;
@@ -88,18 +88,18 @@ class Tape {
 
   std::int32_t push_linear(std::int32_t a, const T& da) {
     seal();
-    args_.push_back({da, a});
+    push_arg(a, da);
     return close_node(true);
   }
   std::int32_t push_linear(std::int32_t a, const T& da, std::int32_t b, const T& db) {
     seal();
-    args_.push_back({da, a});
-    args_.push_back({db, b});
+    push_arg(a, da);
+    push_arg(b, db);
     return close_node(true);
   }
   std::int32_t push_nonlinear(std::int32_t a, const T& da, double daa) {
     seal();
-    args_.push_back({da, a});
+    push_arg(a, da);
     const std::int32_t node = close_node(false);
     if constexpr (std::same_as<T, double>)
       if (record_curvature_) curvature_.push_back({node, daa, 0.0, 0.0});
@@ -108,8 +108,8 @@ class Tape {
   std::int32_t push_nonlinear(std::int32_t a, const T& da, std::int32_t b, const T& db, double daa,
                               double dab, double dbb) {
     seal();
-    args_.push_back({da, a});
-    args_.push_back({db, b});
+    push_arg(a, da);
+    push_arg(b, db);
     const std::int32_t node = close_node(false);
     if constexpr (std::same_as<T, double>)
       if (record_curvature_) curvature_.push_back({node, daa, dab, dbb});
@@ -125,7 +125,7 @@ class Tape {
   void extend(std::int32_t node, std::int32_t a, const T& da) {
     assert(extendable(node) && node == size() - 1);
     (void)node;
-    args_.push_back({da, a});  // the last node's end (begin_.back()) is brought up to date by seal()
+    push_arg(a, da);  // the last node's end (begin_.back()) is brought up to date by seal()
   }
   /// A second reference to `node` now exists: it may no longer grow.
   void note_shared(std::int32_t node) {
@@ -136,7 +136,7 @@ class Tape {
 
   /// Brings the end of the last node's argument run up to date (extend() leaves it behind, so
   /// that a run of `+=` costs one store per term). Every reader calls it first.
-  void seal() const { begin_.back() = static_cast<std::uint32_t>(args_.size()); }
+  void seal() const { begin_.back() = static_cast<std::uint32_t>(nargs_); }
   std::uint32_t args_begin(std::int32_t node) const { return begin_[node]; }
   std::uint32_t args_end(std::int32_t node) const { return seal(), begin_[node + 1]; }
   const TapeArg<T>& arg(std::uint32_t k) const { return args_[k]; }
@@ -170,6 +170,16 @@ class Tape {
   }
 
  private:
+  void push_arg(std::int32_t a, const T& d) {
+    if (nargs_ == args_capacity_) [[unlikely]]
+      grow_args();
+    args_[nargs_] = TapeArg<T>{d, a};
+    ++nargs_;
+  }
+  [[gnu::noinline]] void grow_args() {
+    args_.resize(2 * args_.size());
+    args_capacity_ = args_.size();
+  }
   static Tape& thread_default() {
     static thread_local Tape tape;
     return tape;
@@ -177,7 +187,7 @@ class Tape {
   std::int32_t close_node(bool sum) {
     if (begin_.size() >= static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()))
       throw std::length_error("hessfit::ad::Tape: more than 2^31 nodes");
-    begin_.push_back(static_cast<std::uint32_t>(args_.size()));
+    begin_.push_back(static_cast<std::uint32_t>(nargs_));
     const std::int32_t node = static_cast<std::int32_t>(begin_.size()) - 2;
     extendable_ = sum ? node : kNoNode;
     return node;
@@ -188,7 +198,10 @@ class Tape {
   static inline thread_local Tape* active_ = nullptr;
 
   mutable std::vector<std::uint32_t> begin_;  // node i has arguments [begin_[i], begin_[i+1]); see seal()
+  // The arguments are args_[0, nargs_); args_ is kept at its capacity, so that appending an
+  // argument stores the argument and a size_t count, and compares with a capacity kept beside it.
   std::vector<TapeArg<T>> args_;
+  std::size_t nargs_ = 0, args_capacity_ = 0;
   std::vector<TapeCurvature> curvature_;  // sorted by node
   std::int32_t extendable_ = kNoNode;
   bool record_curvature_ = false;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <ostream>
+#include <type_traits>
 #include <utility>
 
 #include "hessfit/autodiff/tape.hpp"
@@ -28,12 +29,15 @@ class Var {
   Var(const U& v) : val_(v) {}  // NOLINT: a value of the inner type is a constant here
 
   /// A Var on `node` of the active tape with d value / d node = coeff (used by operations).
-  Var(T value, double coeff, std::int32_t node) : val_(std::move(value)), coeff_(coeff), index_(node) {}
+  Var(T value, double coeff, std::int32_t node)
+      : val_(std::move(value)), coeff_(coeff), index_(node), sum_(Tape<T>::active().extendable(node)) {}
+  /// The same when the caller knows whether `node` may still grow (Tape::extendable).
+  Var(T value, double coeff, std::int32_t node, bool sum) : val_(std::move(value)), coeff_(coeff), index_(node), sum_(sum) {}
 
-  Var(const Var& o) : val_(o.val_), coeff_(o.coeff_), index_(o.index_) { share(); }
+  Var(const Var& o) : val_(o.val_), coeff_(o.coeff_), index_(o.index_), sum_(o.sum_) { share(); }
   Var(Var&& o) noexcept = default;
   Var& operator=(const Var& o) {
-    val_ = o.val_, coeff_ = o.coeff_, index_ = o.index_;
+    val_ = o.val_, coeff_ = o.coeff_, index_ = o.index_, sum_ = o.sum_;
     share();
     return *this;
   }
@@ -44,9 +48,11 @@ class Var {
   double coeff() const { return coeff_; }
   std::int32_t index() const { return index_; }
   bool on_tape() const { return index_ >= 0; }
+  /// The node is a sum that may still grow in place (false for inputs, nonlinear nodes, constants).
+  bool may_grow() const { return sum_; }
 
   /// Records a new independent variable on the active tape.
-  static Var input(T value) { return Var(std::move(value), 1.0, Tape<T>::active().push_input()); }
+  static Var input(T value) { return Var(std::move(value), 1.0, Tape<T>::active().push_input(), false); }
 
   Var& operator+=(const Var& o) { return accumulate(o, 1.0); }
   Var& operator-=(const Var& o) { return accumulate(o, -1.0); }
@@ -63,55 +69,78 @@ class Var {
     return *this;
   }
   Var& operator*=(double c) {
+    share();  // a sum that may grow has coefficient 1 (see accumulate)
     val_ *= c, coeff_ *= c;
-    if (c == 0.0) index_ = -1;
+    if (c == 0.0) index_ = -1, sum_ = false;
     return *this;
   }
   Var& operator/=(double c) {
+    share();
     val_ /= c, coeff_ /= c;
     return *this;
   }
 
  private:
+  // A second Var now refers to this node: a sum may no longer grow in place. Only sums need the
+  // tape, so copying an input or a nonlinear node touches nothing but the Var.
   void share() const {
-    if (index_ >= 0) Tape<T>::active().note_shared(index_);
+    if (sum_) Tape<T>::active().note_shared(index_);
   }
 
-  // this += sign * o, growing this Var's sum node in place when nothing else refers to it, or o's
-  // node when o is a temporary sum nobody else refers to.
+  // this += sign * o. The hot path (this Var is the only reference to the tape's extendable node)
+  // appends o as one more argument of that sum; everything else is out of line and takes its
+  // operands by value, so that a Var accumulated in a loop can live in registers.
+  // Invariant: a Var on the extendable node has coefficient 1, since every operation that scales a
+  // Var in place or makes a second reference to its node calls share() / note_shared() first.
   Var& accumulate(const Var& o, double sign) {
     if (!o.on_tape()) {
       val_ += sign * o.val_;
       return *this;
     }
     auto& tape = Tape<T>::active();
-    if (!on_tape()) {
-      val_ += sign * o.val_, coeff_ = sign * o.coeff_, index_ = o.index_;
-      tape.note_shared(index_);
-      return *this;
-    }
-    if (tape.extendable(index_) && coeff_ == 1.0 && o.index_ != index_) {
+    if (tape.extendable(index_) && o.index_ != index_) [[likely]] {
+      assert(coeff_ == 1.0);
       tape.extend(index_, o.index_, T(sign * o.coeff_));
       val_ += sign * o.val_;
       return *this;
     }
-    return *this = *this + (sign == 1.0 ? o : -o);
+    return *this = accumulate_slow(val_, coeff_, index_, sum_, o.val_, o.coeff_, o.index_, o.sum_, sign);
   }
+  // The same for a temporary o: when o is a sum nobody else refers to and this is not, o's node
+  // grows by this instead.
   Var& accumulate(Var&& o, double sign) {
-    if (sign == 1.0 && o.coeff_ == 1.0 && o.on_tape() && on_tape() && o.index_ != index_) {
+    if (o.sum_ && sign == 1.0 && o.index_ != index_) {
+      if (!on_tape()) {  // a constant takes the temporary's node over, still able to grow
+        val_ += o.val_, coeff_ = o.coeff_, index_ = o.index_, sum_ = true;
+        return *this;
+      }
       auto& tape = Tape<T>::active();
       if (!tape.extendable(index_) && tape.extendable(o.index_)) {
+        assert(o.coeff_ == 1.0);
         tape.extend(o.index_, index_, T(coeff_));
-        val_ += o.val_, coeff_ = 1.0, index_ = o.index_;
+        val_ += o.val_, coeff_ = 1.0, index_ = o.index_, sum_ = true;
         return *this;
       }
     }
     return accumulate(static_cast<const Var&>(o), sign);
   }
+  // Operands by value, field by field (in registers for T = double).
+  using ValueArg = std::conditional_t<std::same_as<T, double>, double, const T&>;
+  [[gnu::noinline]] static Var accumulate_slow(ValueArg val, double coeff, std::int32_t index, bool sum, ValueArg o_val,
+                                               double o_coeff, std::int32_t o_index, bool o_sum, double sign) {
+    const Var a(val, coeff, index, sum), o(o_val, o_coeff, o_index, o_sum);
+    if (!a.on_tape()) {
+      // a constant plus a node: the node with a's value added, no longer able to grow
+      o.share();
+      return Var(T(a.val_ + sign * o.val_), sign * o.coeff_, o.index_, false);
+    }
+    return a + (sign == 1.0 ? o : -o);
+  }
 
   T val_;
   double coeff_ = 0.0;
   std::int32_t index_ = -1;
+  bool sum_ = false;  // the node may be the tape's extendable sum (see Tape::extendable)
 };
 
 // ---- arithmetic -------------------------------------------------------------------------------
@@ -120,10 +149,18 @@ template <class T>
 Var<T> operator+(const Var<T>& x) {
   return x;
 }
+namespace detail {
+// A second Var will refer to x's node: a sum may no longer grow in place.
+template <class T>
+void note_shared(const Var<T>& x) {
+  if (x.may_grow()) Tape<T>::active().note_shared(x.index());
+}
+}  // namespace detail
+
 template <class T>
 Var<T> operator-(const Var<T>& x) {
-  if (x.on_tape()) Tape<T>::active().note_shared(x.index());
-  return Var<T>(T(-x.value()), -x.coeff(), x.index());
+  detail::note_shared(x);
+  return Var<T>(T(-x.value()), -x.coeff(), x.index(), false);
 }
 
 namespace detail {
@@ -135,12 +172,12 @@ Var<T> var_linear2(const Var<T>& x, double a, const Var<T>& y, double b) {
   if (!x.on_tape() && !y.on_tape()) return Var<T>(std::move(v));
   auto& tape = Tape<T>::active();
   if (!y.on_tape()) {
-    tape.note_shared(x.index());
-    return Var<T>(std::move(v), a * x.coeff(), x.index());
+    note_shared(x);
+    return Var<T>(std::move(v), a * x.coeff(), x.index(), false);
   }
   if (!x.on_tape()) {
-    tape.note_shared(y.index());
-    return Var<T>(std::move(v), b * y.coeff(), y.index());
+    note_shared(y);
+    return Var<T>(std::move(v), b * y.coeff(), y.index(), false);
   }
   return Var<T>(std::move(v), 1.0, tape.push_linear(x.index(), T(a * x.coeff()), y.index(), T(b * y.coeff())));
 }
@@ -211,8 +248,8 @@ Var<T> operator/(const Var<T>& x, const Var<T>& y) {
 
 template <class T>
 Var<T> operator+(const Var<T>& x, double c) {
-  if (x.on_tape()) Tape<T>::active().note_shared(x.index());
-  return Var<T>(T(x.value() + c), x.coeff(), x.index());
+  detail::note_shared(x);
+  return Var<T>(T(x.value() + c), x.coeff(), x.index(), false);
 }
 template <class T>
 Var<T> operator+(double c, const Var<T>& x) {
@@ -220,18 +257,18 @@ Var<T> operator+(double c, const Var<T>& x) {
 }
 template <class T>
 Var<T> operator-(const Var<T>& x, double c) {
-  if (x.on_tape()) Tape<T>::active().note_shared(x.index());
-  return Var<T>(T(x.value() - c), x.coeff(), x.index());
+  detail::note_shared(x);
+  return Var<T>(T(x.value() - c), x.coeff(), x.index(), false);
 }
 template <class T>
 Var<T> operator-(double c, const Var<T>& x) {
-  if (x.on_tape()) Tape<T>::active().note_shared(x.index());
-  return Var<T>(T(c - x.value()), -x.coeff(), x.index());
+  detail::note_shared(x);
+  return Var<T>(T(c - x.value()), -x.coeff(), x.index(), false);
 }
 template <class T>
 Var<T> operator*(const Var<T>& x, double c) {
-  if (x.on_tape()) Tape<T>::active().note_shared(x.index());
-  return Var<T>(T(x.value() * c), x.coeff() * c, x.index());
+  detail::note_shared(x);
+  return Var<T>(T(x.value() * c), x.coeff() * c, x.index(), false);
 }
 template <class T>
 Var<T> operator*(double c, const Var<T>& x) {
@@ -240,8 +277,8 @@ Var<T> operator*(double c, const Var<T>& x) {
 template <class T>
 Var<T> operator/(const Var<T>& x, double c) {
   if (!x.on_tape()) return Var<T>(T(x.value() / c));
-  Tape<T>::active().note_shared(x.index());
-  return Var<T>(T(x.value() / c), x.coeff() / c, x.index());
+  detail::note_shared(x);
+  return Var<T>(T(x.value() / c), x.coeff() / c, x.index(), false);
 }
 template <class T>
 Var<T> operator/(double c, const Var<T>& x) {
