@@ -38,7 +38,7 @@ Dual<T, N> apply_unary(const Dual<T, N>& x) {
 }
 
 template <class Rule, class T>
-Var<T> apply_unary(const Var<T>& x) {
+Var<T> apply_unary(Var<T> x) {
   T fx = Rule::value(x.value());
   if (!x.on_tape()) return Var<T>(std::move(fx));
   T d = Rule::d1(x.value(), fx);
@@ -169,7 +169,7 @@ struct PolygammaN {  // run-time order, used through polygamma(n, x)
 
 #define HESSFIT_AD_UNARY(NAME, RULE)                     \
   template <AdScalar S>                                  \
-  S NAME(const S& x) {                                   \
+  HESSFIT_AD_INLINE S NAME(const S& x) {                 \
     return detail::apply_unary<detail::RULE>(x);         \
   }
 HESSFIT_AD_UNARY(exp, Exp)
@@ -197,17 +197,17 @@ HESSFIT_AD_UNARY(trigamma, Polygamma<1>)
 
 /// log10 and log2 as scaled logs.
 template <AdScalar S>
-S log10(const S& x) {
+HESSFIT_AD_INLINE S log10(const S& x) {
   return log(x) * (1.0 / std::numbers::ln10);
 }
 template <AdScalar S>
-S log2(const S& x) {
+HESSFIT_AD_INLINE S log2(const S& x) {
   return log(x) * (1.0 / std::numbers::ln2);
 }
 
 /// polygamma(n, x) = d^n/dx^n digamma(x).
 template <AdScalar S>
-S polygamma(int n, const S& x);
+HESSFIT_AD_INLINE S polygamma(int n, const S& x);
 
 namespace detail {
 template <class T>
@@ -221,7 +221,7 @@ Dual<T, N> polygamma_ad(int n, const Dual<T, N>& x) {
   return dual_chain(x, std::move(fx), d);
 }
 template <class T>
-Var<T> polygamma_ad(int n, const Var<T>& x) {
+Var<T> polygamma_ad(int n, Var<T> x) {
   T fx = polygamma_dispatch(n, x.value());
   if (!x.on_tape()) return Var<T>(std::move(fx));
   T d = polygamma_dispatch(n + 1, x.value());
@@ -235,45 +235,45 @@ Var<T> polygamma_ad(int n, const Var<T>& x) {
 }  // namespace detail
 
 template <AdScalar S>
-S polygamma(int n, const S& x) {
+HESSFIT_AD_INLINE S polygamma(int n, const S& x) {
   return detail::polygamma_ad(n, x);
 }
 
 // ---- non-smooth functions: the derivative of the branch taken (0 for abs at 0) ----------------
 
 template <AdScalar S>
-S abs(const S& x) {
+HESSFIT_AD_INLINE S abs(const S& x) {
   const double v = value_of(x);
   if (v > 0.0) return x;
   if (v < 0.0) return -x;
   return x * 0.0;
 }
 template <AdScalar S>
-S fabs(const S& x) {
+HESSFIT_AD_INLINE S fabs(const S& x) {
   return abs(x);
 }
 template <AdScalar S>
-S fmax(const S& x, const S& y) {
+HESSFIT_AD_INLINE S fmax(const S& x, const S& y) {
   return value_of(y) > value_of(x) ? y : x;
 }
 template <AdScalar S>
-S fmin(const S& x, const S& y) {
+HESSFIT_AD_INLINE S fmin(const S& x, const S& y) {
   return value_of(y) < value_of(x) ? y : x;
 }
 template <AdScalar S>
-S fmax(const S& x, double y) {
+HESSFIT_AD_INLINE S fmax(const S& x, double y) {
   return y > value_of(x) ? S(y) : x;
 }
 template <AdScalar S>
-S fmax(double x, const S& y) {
+HESSFIT_AD_INLINE S fmax(double x, const S& y) {
   return fmax(y, x);
 }
 template <AdScalar S>
-S fmin(const S& x, double y) {
+HESSFIT_AD_INLINE S fmin(const S& x, double y) {
   return y < value_of(x) ? S(y) : x;
 }
 template <AdScalar S>
-S fmin(double x, const S& y) {
+HESSFIT_AD_INLINE S fmin(double x, const S& y) {
   return fmin(y, x);
 }
 
@@ -288,8 +288,9 @@ Dual<T, N> pow(const Dual<T, N>& x, double c) {
   T d = c * pow(x.value(), c - 1.0);
   return detail::dual_chain(x, std::move(fx), d);
 }
+namespace detail {
 template <class T>
-Var<T> pow(const Var<T>& x, double c) {
+Var<T> var_pow_c(Var<T> x, double c) {
   using std::pow;
   if (c == 0.0) return Var<T>(1.0);
   if (c == 1.0) return x;
@@ -303,6 +304,11 @@ Var<T> pow(const Var<T>& x, double c) {
     if (tape.curvature_enabled()) d2 = c * (c - 1.0) * std::pow(x.value(), c - 2.0) * k * k;
   return Var<T>(std::move(fx), 1.0, tape.push_nonlinear(x.index(), T(d * k), d2));
 }
+}  // namespace detail
+template <class T>
+HESSFIT_AD_INLINE Var<T> pow(const Var<T>& x, double c) {
+  return detail::var_pow_c(x, c);
+}
 
 /// c^y for a constant base (d/dy = log(c) c^y; 0 for c = 0).
 template <class T, int N>
@@ -312,8 +318,9 @@ Dual<T, N> pow(double c, const Dual<T, N>& y) {
   T d = c == 0.0 ? T(0.0) : T(fy * std::log(c));
   return detail::dual_chain(y, std::move(fy), d);
 }
+namespace detail {
 template <class T>
-Var<T> pow(double c, const Var<T>& y) {
+Var<T> var_c_pow(double c, Var<T> y) {
   using std::pow;
   T fy = pow(c, y.value());
   if (!y.on_tape()) return Var<T>(std::move(fy));
@@ -325,6 +332,11 @@ Var<T> pow(double c, const Var<T>& y) {
   if constexpr (std::same_as<T, double>)
     if (tape.curvature_enabled()) d2 = fy * lc * lc * k * k;
   return Var<T>(std::move(fy), 1.0, tape.push_nonlinear(y.index(), T(d * k), d2));
+}
+}  // namespace detail
+template <class T>
+HESSFIT_AD_INLINE Var<T> pow(double c, const Var<T>& y) {
+  return detail::var_c_pow(c, y);
 }
 
 namespace detail {
@@ -349,8 +361,9 @@ Dual<T, N> pow(const Dual<T, N>& x, const Dual<T, N>& y) {
   auto p = detail::pow_partials(x.value(), y.value());
   return detail::dual_chain(x, y, std::move(p.z), p.zx, p.zy);
 }
+namespace detail {
 template <class T>
-Var<T> pow(const Var<T>& x, const Var<T>& y) {
+Var<T> var_pow(Var<T> x, Var<T> y) {
   if (!y.on_tape()) {
     if constexpr (std::same_as<T, double>) return pow(x, y.value());
   }
@@ -374,8 +387,13 @@ Var<T> pow(const Var<T>& x, const Var<T>& y) {
   return Var<T>(std::move(p.z), 1.0,
                 tape.push_nonlinear(x.index(), T(p.zx * x.coeff()), y.index(), T(p.zy * y.coeff()), xx, xy, yy));
 }
+}  // namespace detail
+template <class T>
+HESSFIT_AD_INLINE Var<T> pow(const Var<T>& x, const Var<T>& y) {
+  return detail::var_pow(x, y);
+}
 template <AdScalar S>
-S pow(const S& x, int c) {
+HESSFIT_AD_INLINE S pow(const S& x, int c) {
   return pow(x, static_cast<double>(c));
 }
 
@@ -386,8 +404,9 @@ Dual<T, N> atan2(const Dual<T, N>& y, const Dual<T, N>& x) {
   T r2 = x.value() * x.value() + y.value() * y.value();
   return detail::dual_chain(y, x, atan2(y.value(), x.value()), T(x.value() / r2), T(-y.value() / r2));
 }
+namespace detail {
 template <class T>
-Var<T> atan2(const Var<T>& y, const Var<T>& x) {
+Var<T> var_atan2(Var<T> y, Var<T> x) {
   using std::atan2;
   T z = atan2(y.value(), x.value());
   if (!x.on_tape() && !y.on_tape()) return Var<T>(std::move(z));
@@ -407,16 +426,21 @@ Var<T> atan2(const Var<T>& y, const Var<T>& x) {
                 tape.push_nonlinear(y.index(), T(dy * y.coeff()), x.index(), T(dx * x.coeff()), yy * y.coeff() * y.coeff(),
                                     yx * y.coeff() * x.coeff(), xx * x.coeff() * x.coeff()));
 }
+}  // namespace detail
+template <class T>
+HESSFIT_AD_INLINE Var<T> atan2(const Var<T>& y, const Var<T>& x) {
+  return detail::var_atan2(y, x);
+}
 template <AdScalar S>
-S atan2(const S& y, double x) {
+HESSFIT_AD_INLINE S atan2(const S& y, double x) {
   return atan2(y, S(x));
 }
 template <AdScalar S>
-S atan2(double y, const S& x) {
+HESSFIT_AD_INLINE S atan2(double y, const S& x) {
   return atan2(S(y), x);
 }
 template <AdScalar S>
-S hypot(const S& x, const S& y) {
+HESSFIT_AD_INLINE S hypot(const S& x, const S& y) {
   return sqrt(x * x + y * y);
 }
 
@@ -424,15 +448,15 @@ S hypot(const S& x, const S& y) {
 
 #define HESSFIT_AD_COMPARE(OP)                                                       \
   template <AdScalar S>                                                              \
-  bool operator OP(const S& x, const S& y) {                                         \
+  HESSFIT_AD_INLINE bool operator OP(const S& x, const S& y) {                       \
     return value_of(x) OP value_of(y);                                               \
   }                                                                                  \
   template <AdScalar S>                                                              \
-  bool operator OP(const S& x, double y) {                                           \
+  HESSFIT_AD_INLINE bool operator OP(const S& x, double y) {                         \
     return value_of(x) OP y;                                                         \
   }                                                                                  \
   template <AdScalar S>                                                              \
-  bool operator OP(double x, const S& y) {                                           \
+  HESSFIT_AD_INLINE bool operator OP(double x, const S& y) {                         \
     return x OP value_of(y);                                                         \
   }
 HESSFIT_AD_COMPARE(<)
@@ -444,33 +468,33 @@ HESSFIT_AD_COMPARE(!=)
 #undef HESSFIT_AD_COMPARE
 
 template <AdScalar S>
-bool isfinite(const S& x) {
+HESSFIT_AD_INLINE bool isfinite(const S& x) {
   return std::isfinite(value_of(x));
 }
 template <AdScalar S>
-bool isnan(const S& x) {
+HESSFIT_AD_INLINE bool isnan(const S& x) {
   return std::isnan(value_of(x));
 }
 template <AdScalar S>
-bool isinf(const S& x) {
+HESSFIT_AD_INLINE bool isinf(const S& x) {
   return std::isinf(value_of(x));
 }
 
 // For Eigen's generic code (real scalars).
 template <AdScalar S>
-const S& conj(const S& x) {
+HESSFIT_AD_INLINE const S& conj(const S& x) {
   return x;
 }
 template <AdScalar S>
-const S& real(const S& x) {
+HESSFIT_AD_INLINE const S& real(const S& x) {
   return x;
 }
 template <AdScalar S>
-S imag(const S&) {
+HESSFIT_AD_INLINE S imag(const S&) {
   return S(0.0);
 }
 template <AdScalar S>
-S abs2(const S& x) {
+HESSFIT_AD_INLINE S abs2(const S& x) {
   return x * x;
 }
 

@@ -65,7 +65,8 @@ void hessian_sweep_block(const Tape<double>& tape, std::int32_t first, std::int3
   double* adot = w.adot.data();
   unsigned char* tnz = w.tnz.data();
   unsigned char* anz = w.anz.data();
-  const TapeArg<double>* args = tape.args_data();
+  const double* partial = tape.partials_data();
+  const std::int32_t* index = tape.indices_data();
   const std::uint32_t* begin = tape.begin_data();
 
   // Identity seeds: the block's inputs are col .. col + width - 1; nothing before the first of
@@ -105,8 +106,8 @@ void hessian_sweep_block(const Tape<double>& tape, std::int32_t first, std::int3
       continue;
     }
     if (curvature_of[l] >= 0) {
-      const std::size_t ia = static_cast<std::size_t>(args[b].index - first);
-      const std::size_t ib = e - b == 2 ? static_cast<std::size_t>(args[b + 1].index - first) : ia;
+      const std::size_t ia = static_cast<std::size_t>(index[b] - first);
+      const std::size_t ib = e - b == 2 ? static_cast<std::size_t>(index[b + 1] - first) : ia;
       if (tnz[ia] || tnz[ib]) {
         last = l;
         lowest = std::min(lowest, l);
@@ -115,9 +116,9 @@ void hessian_sweep_block(const Tape<double>& tape, std::int32_t first, std::int3
     if (!needs_tangent[l]) continue;
     bool any = false;
     for (std::uint32_t a = b; a < e; ++a) {
-      const std::size_t j = static_cast<std::size_t>(args[a].index - first);
+      const std::size_t j = static_cast<std::size_t>(index[a] - first);
       if (!tnz[j]) continue;
-      const double d = args[a].partial;
+      const double d = partial[a];
       const double* src = &tdot[j * K];
       if (!any) {
         for (int k = 0; k < K; ++k) t[k] = d * src[k];
@@ -155,21 +156,21 @@ void hessian_sweep_block(const Tape<double>& tape, std::int32_t first, std::int3
     if (ci >= 0) {
       const TapeCurvature& cv = curvature[ci];
       const double zbar = adjoint[l];
-      const std::size_t ia = static_cast<std::size_t>(args[b].index - first);
-      const std::size_t ib = e - b == 2 ? static_cast<std::size_t>(args[b + 1].index - first) : ia;
+      const std::size_t ia = static_cast<std::size_t>(index[b] - first);
+      const std::size_t ib = e - b == 2 ? static_cast<std::size_t>(index[b + 1] - first) : ia;
       const bool curv = zbar != 0.0 && (tnz[ia] || tnz[ib]);
       if (!has_ad && !curv) continue;
       double ta[K], tb[K], ga[K];
       for (int k = 0; k < K; ++k) ta[k] = tnz[ia] ? tdot[ia * K + k] : 0.0;
       for (int k = 0; k < K; ++k) tb[k] = tnz[ib] ? tdot[ib * K + k] : 0.0;
-      const double da = args[b].partial;
+      const double da = partial[b];
       for (int k = 0; k < K; ++k) ga[k] = (has_ad ? da * ad[k] : 0.0);
       if (e - b == 1) {
         const double wa = zbar * cv.aa;
         for (int k = 0; k < K; ++k) ga[k] += wa * ta[k];
         accumulate(ia, ga);
       } else {
-        const double db = args[b + 1].partial;
+        const double db = partial[b + 1];
         double gb[K];
         for (int k = 0; k < K; ++k) {
           ga[k] += zbar * (cv.aa * ta[k] + cv.ab * tb[k]);
@@ -182,10 +183,10 @@ void hessian_sweep_block(const Tape<double>& tape, std::int32_t first, std::int3
     }
     if (!has_ad) continue;
     for (std::uint32_t a = b; a < e; ++a) {
-      const double d = args[a].partial;
+      const double d = partial[a];
       double g[K];
       for (int k = 0; k < K; ++k) g[k] = d * ad[k];
-      accumulate(static_cast<std::size_t>(args[a].index - first), g);
+      accumulate(static_cast<std::size_t>(index[a] - first), g);
     }
   }
 
@@ -223,7 +224,7 @@ void hessian_sweep(const Tape<double>& tape, std::int32_t first, std::int32_t ou
   if (std::count_if(w.input_of_node.begin(), w.input_of_node.end(), [](std::int32_t i) { return i >= 0; }) != n)
     HV.setZero();
   const std::size_t nodes = static_cast<std::size_t>(output + 1 - first);
-  const TapeArg<double>* args = tape.args_data();
+  const std::int32_t* index = tape.indices_data();
   const std::uint32_t* begin = tape.begin_data();
   // Which nodes are nonlinear (their curvature record), and which tangents are ever read: only
   // those that reach a nonlinear node's arguments (walking back from the nonlinear nodes).
@@ -237,7 +238,7 @@ void hessian_sweep(const Tape<double>& tape, std::int32_t first, std::int32_t ou
   for (std::int32_t i = output; i >= first; --i) {
     const std::size_t l = static_cast<std::size_t>(i - first);
     if (w.curvature_of[l] < 0 && !w.needs_tangent[l]) continue;
-    for (std::uint32_t a = begin[i]; a < begin[i + 1]; ++a) w.needs_tangent[static_cast<std::size_t>(args[a].index - first)] = 1;
+    for (std::uint32_t a = begin[i]; a < begin[i + 1]; ++a) w.needs_tangent[static_cast<std::size_t>(index[a] - first)] = 1;
   }
   if (V == nullptr) {
     // Dependence intervals for the identity blocks (see SweepScratch).
@@ -254,7 +255,7 @@ void hessian_sweep(const Tape<double>& tape, std::int32_t first, std::int32_t ou
         }
       }
       for (std::uint32_t a = begin[i]; a < begin[i + 1]; ++a) {
-        const std::size_t j = static_cast<std::size_t>(args[a].index - first);
+        const std::size_t j = static_cast<std::size_t>(index[a] - first);
         lo = std::min(lo, w.dep_lo[j]);
         hi = std::max(hi, w.dep_hi[j]);
       }

@@ -2,9 +2,11 @@
 //
 // Every operation on Var<T> that depends on inputs appends one node: a contiguous run of arguments
 // (index of an earlier node, local partial derivative d node / d argument). The reverse sweep runs
-// the nodes backwards accumulating  adjoint[arg] += partial * adjoint[node].  Storage is three flat
+// the nodes backwards accumulating  adjoint[arg] += partial * adjoint[node].  Storage is flat
 // vectors that only grow (their capacity is kept when the tape rewinds), so once a tape has seen
-// a function no operation allocates.
+// a function no operation allocates. The arguments are kept as two arrays (partials, indices):
+// 12 bytes an argument, and a sum over consecutive nodes (x[0] ... x[n-1] of a linear predictor)
+// is swept back as a contiguous, vectorised update.
 //
 // Two compressions keep the tape short for likelihood code:
 //  * scaling by a plain double and adding a plain double record nothing: a Var carries a
@@ -20,6 +22,7 @@
 // and rewinds it on exit (also when an exception passes). Nothing is shared between threads.
 #pragma once
 
+#include <algorithm>
 #include <cassert>
 #include <cstdint>
 #include <limits>
@@ -29,13 +32,6 @@
 #include "hessfit/autodiff/traits.hpp"
 
 namespace hessfit::ad {
-
-/// One argument of a tape node: the argument's node index and d node / d argument.
-template <class T>
-struct TapeArg {
-  T partial;
-  std::int32_t index;
-};
 
 /// Second partials of a nonlinear node with respect to its first (a) and second (b) argument.
 struct TapeCurvature {
@@ -51,7 +47,10 @@ struct TapeMark {
 template <class T>
 class Tape {
  public:
-  Tape() { begin_.reserve(1024), begin_.push_back(0), args_.resize(4096), args_capacity_ = args_.size(); }
+  Tape() {
+    begin_.reserve(1024), begin_.push_back(0);
+    grow_args();
+  }
   Tape(const Tape&) = delete;
   Tape& operator=(const Tape&) = delete;
 
@@ -62,9 +61,16 @@ class Tape {
     return *active_;
   }
 
+  /// The active tape where one is known to be: a Var on a tape exists only where its thread has
+  /// activated one (Var::input, TapeScope), so operations on such Vars skip active()'s first-use test.
+  static Tape& current() {
+    assert(active_ != nullptr);
+    return *active_;
+  }
+
   std::int32_t size() const { return static_cast<std::int32_t>(begin_.size() - 1); }
   std::size_t arg_count() const { return nargs_; }
-  TapeMark mark() const { return seal(), TapeMark{begin_.size(), nargs_, curvature_.size()}; }
+  TapeMark mark() const { return seal(), TapeMark{begin_.size(), arg_count(), curvature_.size()}; }
 
   void rewind(const TapeMark& m) {
     assert(m.nodes >= 1 && m.nodes <= begin_.size());
@@ -91,6 +97,8 @@ class Tape {
     push_arg(a, da);
     return close_node(true);
   }
+  /// push_linear(a, da) as a call: for the rare paths of inlined operations.
+  [[gnu::noinline]] std::int32_t push_linear_out_of_line(std::int32_t a, const T& da) { return push_linear(a, da); }
   std::int32_t push_linear(std::int32_t a, const T& da, std::int32_t b, const T& db) {
     seal();
     push_arg(a, da);
@@ -136,11 +144,14 @@ class Tape {
 
   /// Brings the end of the last node's argument run up to date (extend() leaves it behind, so
   /// that a run of `+=` costs one store per term). Every reader calls it first.
-  void seal() const { begin_.back() = static_cast<std::uint32_t>(nargs_); }
+  void seal() const { begin_.back() = static_cast<std::uint32_t>(arg_count()); }
   std::uint32_t args_begin(std::int32_t node) const { return begin_[node]; }
   std::uint32_t args_end(std::int32_t node) const { return seal(), begin_[node + 1]; }
-  const TapeArg<T>& arg(std::uint32_t k) const { return args_[k]; }
-  const TapeArg<T>* args_data() const { return args_.data(); }
+  /// Argument k (of the runs [args_begin(i), args_end(i))): its node and d node / d argument.
+  std::int32_t arg_index(std::uint32_t k) const { return indices_[k]; }
+  const T& arg_partial(std::uint32_t k) const { return partials_[k]; }
+  const std::int32_t* indices_data() const { return indices_.data(); }
+  const T* partials_data() const { return partials_.data(); }
   const std::uint32_t* begin_data() const { return seal(), begin_.data(); }
   const std::vector<TapeCurvature>& curvature() const { return curvature_; }
 
@@ -154,31 +165,51 @@ class Tape {
   /// The same with the adjoints of the output seeded by the caller.
   void sweep_adjoints(std::int32_t output, std::int32_t first, std::vector<T>& adjoint) const {
     seal();
-    const TapeArg<T>* args = args_.data();
+    const T* partial = partials_.data();
+    const std::int32_t* index = indices_.data();
     const std::uint32_t* begin = begin_.data();
     T* adj = adjoint.data();
     for (std::int32_t i = output; i >= first; --i) {
+      const std::uint32_t b = begin[i], e = begin[i + 1];
       if constexpr (std::same_as<T, double>) {
         const double a = adj[i - first];
         if (a == 0.0) continue;
-        for (std::uint32_t k = begin[i], e = begin[i + 1]; k < e; ++k) adj[args[k].index - first] += args[k].partial * a;
+        if (e - b >= 8 && consecutive(index + b, e - b)) {
+          // arguments on nodes i0, i0 + 1, ...: a contiguous update the compiler vectorises
+          double* dst = adj + (index[b] - first);
+          const double* p = partial + b;
+          for (std::uint32_t k = 0; k < e - b; ++k) dst[k] += p[k] * a;
+          continue;
+        }
+        for (std::uint32_t k = b; k < e; ++k) adj[index[k] - first] += partial[k] * a;
       } else {
         const T a = adj[i - first];
-        for (std::uint32_t k = begin[i], e = begin[i + 1]; k < e; ++k) adj[args[k].index - first] += args[k].partial * a;
+        for (std::uint32_t k = b; k < e; ++k) adj[index[k] - first] += partial[k] * a;
       }
     }
+  }
+
+  /// True when index[k] = index[0] + k for k < n (a branch-free test the compiler vectorises).
+  static bool consecutive(const std::int32_t* index, std::uint32_t n) {
+    const std::int32_t i0 = index[0];
+    std::int32_t off = 0;
+    for (std::uint32_t k = 0; k < n; ++k) off |= index[k] - static_cast<std::int32_t>(k) - i0;
+    return off == 0;
   }
 
  private:
   void push_arg(std::int32_t a, const T& d) {
     if (nargs_ == args_capacity_) [[unlikely]]
       grow_args();
-    args_[nargs_] = TapeArg<T>{d, a};
+    partial_base_[nargs_] = d;
+    index_base_[nargs_] = a;
     ++nargs_;
   }
-  [[gnu::noinline]] void grow_args() {
-    args_.resize(2 * args_.size());
-    args_capacity_ = args_.size();
+  [[gnu::noinline, gnu::cold]] void grow_args() {
+    args_capacity_ = std::max<std::size_t>(4096, 2 * args_capacity_);
+    partials_.resize(args_capacity_);
+    indices_.resize(args_capacity_);
+    partial_base_ = partials_.data(), index_base_ = indices_.data();
   }
   static Tape& thread_default() {
     static thread_local Tape tape;
@@ -187,7 +218,7 @@ class Tape {
   std::int32_t close_node(bool sum) {
     if (begin_.size() >= static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()))
       throw std::length_error("hessfit::ad::Tape: more than 2^31 nodes");
-    begin_.push_back(static_cast<std::uint32_t>(nargs_));
+    begin_.push_back(static_cast<std::uint32_t>(arg_count()));
     const std::int32_t node = static_cast<std::int32_t>(begin_.size()) - 2;
     extendable_ = sum ? node : kNoNode;
     return node;
@@ -198,9 +229,13 @@ class Tape {
   static inline thread_local Tape* active_ = nullptr;
 
   mutable std::vector<std::uint32_t> begin_;  // node i has arguments [begin_[i], begin_[i+1]); see seal()
-  // The arguments are args_[0, nargs_); args_ is kept at its capacity, so that appending an
-  // argument stores the argument and a size_t count, and compares with a capacity kept beside it.
-  std::vector<TapeArg<T>> args_;
+  // Argument k is (partials_[k], indices_[k]) for k < nargs_. Both vectors are kept at their full
+  // size args_capacity_ (the elements are storage), so that appending is one compare, two stores
+  // through the cached base pointers and one increment.
+  std::vector<T> partials_;
+  std::vector<std::int32_t> indices_;
+  T* partial_base_ = nullptr;
+  std::int32_t* index_base_ = nullptr;
   std::size_t nargs_ = 0, args_capacity_ = 0;
   std::vector<TapeCurvature> curvature_;  // sorted by node
   std::int32_t extendable_ = kNoNode;

@@ -25,6 +25,13 @@ struct IsAdScalar<Dual<T, N>> : std::true_type {};
 template <class T>
 struct IsAdScalar<Var<T>> : std::true_type {};
 
+/// Marks the thin operators and functions of the AD scalars. They take their operands by const
+/// reference and must inline: an out-of-line call would take the address of the caller's scalar
+/// (say a sum accumulated in a loop) and pin it to memory, putting a store and a load on every
+/// `+=`. Their heavier bodies take the operands by value instead (a copy may escape, the caller's
+/// scalar does not).
+#define HESSFIT_AD_INLINE [[gnu::always_inline]] inline
+
 /// An automatic-differentiation scalar (Dual or Var, at any depth of nesting).
 template <class T>
 concept AdScalar = IsAdScalar<std::remove_cvref_t<T>>::value;
@@ -35,11 +42,11 @@ concept Scalar = std::same_as<std::remove_cvref_t<T>, double> || AdScalar<T>;
 
 constexpr double value_of(double x) noexcept { return x; }
 template <class T, int N>
-constexpr double value_of(const Dual<T, N>& x) noexcept {
+HESSFIT_AD_INLINE constexpr double value_of(const Dual<T, N>& x) noexcept {
   return value_of(x.value());
 }
 template <class T>
-constexpr double value_of(const Var<T>& x) noexcept {
+HESSFIT_AD_INLINE constexpr double value_of(const Var<T>& x) noexcept {
   return value_of(x.value());
 }
 

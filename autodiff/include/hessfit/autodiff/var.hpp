@@ -54,10 +54,10 @@ class Var {
   /// Records a new independent variable on the active tape.
   static Var input(T value) { return Var(std::move(value), 1.0, Tape<T>::active().push_input(), false); }
 
-  Var& operator+=(const Var& o) { return accumulate(o, 1.0); }
-  Var& operator-=(const Var& o) { return accumulate(o, -1.0); }
-  Var& operator+=(Var&& o) { return accumulate(std::move(o), 1.0); }
-  Var& operator-=(Var&& o) { return accumulate(std::move(o), -1.0); }
+  HESSFIT_AD_INLINE Var& operator+=(const Var& o) { return accumulate(o, 1.0); }
+  HESSFIT_AD_INLINE Var& operator-=(const Var& o) { return accumulate(o, -1.0); }
+  HESSFIT_AD_INLINE Var& operator+=(Var&& o) { return accumulate(std::move(o), 1.0); }
+  HESSFIT_AD_INLINE Var& operator-=(Var&& o) { return accumulate(std::move(o), -1.0); }
   Var& operator*=(const Var& o) { return *this = *this * o; }
   Var& operator/=(const Var& o) { return *this = *this / o; }
   Var& operator+=(double c) {
@@ -92,23 +92,28 @@ class Var {
   // operands by value, so that a Var accumulated in a loop can live in registers.
   // Invariant: a Var on the extendable node has coefficient 1, since every operation that scales a
   // Var in place or makes a second reference to its node calls share() / note_shared() first.
-  Var& accumulate(const Var& o, double sign) {
+  HESSFIT_AD_INLINE Var& accumulate(const Var& o, double sign) {
     if (!o.on_tape()) {
       val_ += sign * o.val_;
       return *this;
     }
-    auto& tape = Tape<T>::active();
+    auto& tape = Tape<T>::current();  // o is on a tape
     if (tape.extendable(index_) && o.index_ != index_) [[likely]] {
       assert(coeff_ == 1.0);
       tape.extend(index_, o.index_, T(sign * o.coeff_));
       val_ += sign * o.val_;
       return *this;
     }
-    return *this = accumulate_slow(val_, coeff_, index_, sum_, o.val_, o.coeff_, o.index_, o.sum_, sign);
+    if (!on_tape()) {  // a constant: this becomes a sum of one argument, which the next += grows
+      index_ = tape.push_linear_out_of_line(o.index_, T(sign * o.coeff_));
+      val_ += sign * o.val_, coeff_ = 1.0, sum_ = true;
+      return *this;
+    }
+    return *this = accumulate_slow(val_, coeff_, index_, o.val_, o.coeff_, o.index_, sign);
   }
   // The same for a temporary o: when o is a sum nobody else refers to and this is not, o's node
   // grows by this instead.
-  Var& accumulate(Var&& o, double sign) {
+  HESSFIT_AD_INLINE Var& accumulate(Var&& o, double sign) {
     if (o.sum_ && sign == 1.0 && o.index_ != index_) {
       if (!on_tape()) {  // a constant takes the temporary's node over, still able to grow
         val_ += o.val_, coeff_ = o.coeff_, index_ = o.index_, sum_ = true;
@@ -124,17 +129,14 @@ class Var {
     }
     return accumulate(static_cast<const Var&>(o), sign);
   }
+  // this (on a node it may not grow) + sign * o (on a node): a new sum of the two, able to grow.
   // Operands by value, field by field (in registers for T = double).
   using ValueArg = std::conditional_t<std::same_as<T, double>, double, const T&>;
-  [[gnu::noinline]] static Var accumulate_slow(ValueArg val, double coeff, std::int32_t index, bool sum, ValueArg o_val,
-                                               double o_coeff, std::int32_t o_index, bool o_sum, double sign) {
-    const Var a(val, coeff, index, sum), o(o_val, o_coeff, o_index, o_sum);
-    if (!a.on_tape()) {
-      // a constant plus a node: the node with a's value added, no longer able to grow
-      o.share();
-      return Var(T(a.val_ + sign * o.val_), sign * o.coeff_, o.index_, false);
-    }
-    return a + (sign == 1.0 ? o : -o);
+  [[gnu::noinline, gnu::cold]] static Var accumulate_slow(ValueArg val, double coeff, std::int32_t index, ValueArg o_val,
+                                                          double o_coeff, std::int32_t o_index, double sign) {
+    auto& tape = Tape<T>::current();
+    const std::int32_t node = tape.push_linear(index, T(coeff), o_index, T(sign * o_coeff));
+    return Var(T(val + sign * o_val), 1.0, node, true);
   }
 
   T val_;
@@ -146,19 +148,19 @@ class Var {
 // ---- arithmetic -------------------------------------------------------------------------------
 
 template <class T>
-Var<T> operator+(const Var<T>& x) {
+HESSFIT_AD_INLINE Var<T> operator+(const Var<T>& x) {
   return x;
 }
 namespace detail {
 // A second Var will refer to x's node: a sum may no longer grow in place.
 template <class T>
-void note_shared(const Var<T>& x) {
+HESSFIT_AD_INLINE void note_shared(const Var<T>& x) {
   if (x.may_grow()) Tape<T>::active().note_shared(x.index());
 }
 }  // namespace detail
 
 template <class T>
-Var<T> operator-(const Var<T>& x) {
+HESSFIT_AD_INLINE Var<T> operator-(const Var<T>& x) {
   detail::note_shared(x);
   return Var<T>(T(-x.value()), -x.coeff(), x.index(), false);
 }
@@ -166,7 +168,7 @@ Var<T> operator-(const Var<T>& x) {
 namespace detail {
 // a*x + b*y for Vars (a, b = +-1): one linear node, or nothing when one side is constant.
 template <class T>
-Var<T> var_linear2(const Var<T>& x, double a, const Var<T>& y, double b) {
+Var<T> var_linear2(Var<T> x, double a, Var<T> y, double b) {
   T v = a == 1.0 ? T(b == 1.0 ? x.value() + y.value() : x.value() - y.value())
                  : T(b == 1.0 ? y.value() - x.value() : -(x.value() + y.value()));
   if (!x.on_tape() && !y.on_tape()) return Var<T>(std::move(v));
@@ -184,26 +186,27 @@ Var<T> var_linear2(const Var<T>& x, double a, const Var<T>& y, double b) {
 }  // namespace detail
 
 template <class T>
-Var<T> operator+(const Var<T>& x, const Var<T>& y) {
+HESSFIT_AD_INLINE Var<T> operator+(const Var<T>& x, const Var<T>& y) {
   return detail::var_linear2(x, 1.0, y, 1.0);
 }
 template <class T>
-Var<T> operator-(const Var<T>& x, const Var<T>& y) {
+HESSFIT_AD_INLINE Var<T> operator-(const Var<T>& x, const Var<T>& y) {
   return detail::var_linear2(x, 1.0, y, -1.0);
 }
 // A temporary sum on the left grows in place: a + b - c + d is one node.
 template <class T>
-Var<T> operator+(Var<T>&& x, const Var<T>& y) {
+HESSFIT_AD_INLINE Var<T> operator+(Var<T>&& x, const Var<T>& y) {
   x += y;
   return std::move(x);
 }
 template <class T>
-Var<T> operator-(Var<T>&& x, const Var<T>& y) {
+HESSFIT_AD_INLINE Var<T> operator-(Var<T>&& x, const Var<T>& y) {
   x -= y;
   return std::move(x);
 }
+namespace detail {
 template <class T>
-Var<T> operator*(const Var<T>& x, const Var<T>& y) {
+Var<T> var_mul(Var<T> x, Var<T> y) {
   if (!y.on_tape()) {
     if constexpr (std::same_as<T, double>) {
       return x * y.value();
@@ -219,7 +222,7 @@ Var<T> operator*(const Var<T>& x, const Var<T>& y) {
                 tape.push_nonlinear(x.index(), T(y.value() * cx), y.index(), T(x.value() * cy), 0.0, cx * cy, 0.0));
 }
 template <class T>
-Var<T> operator/(const Var<T>& x, const Var<T>& y) {
+Var<T> var_div(Var<T> x, Var<T> y) {
   if (!y.on_tape()) {
     if constexpr (std::same_as<T, double>) {
       return x / y.value();
@@ -245,55 +248,65 @@ Var<T> operator/(const Var<T>& x, const Var<T>& y) {
   return Var<T>(std::move(z), 1.0,
                 tape.push_nonlinear(x.index(), dx, y.index(), dy, 0.0, -vi * vi * cx * cy, 2.0 * vz * vi * vi * cy * cy));
 }
+}  // namespace detail
 
 template <class T>
-Var<T> operator+(const Var<T>& x, double c) {
+HESSFIT_AD_INLINE Var<T> operator*(const Var<T>& x, const Var<T>& y) {
+  return detail::var_mul(x, y);
+}
+template <class T>
+HESSFIT_AD_INLINE Var<T> operator/(const Var<T>& x, const Var<T>& y) {
+  return detail::var_div(x, y);
+}
+
+template <class T>
+HESSFIT_AD_INLINE Var<T> operator+(const Var<T>& x, double c) {
   detail::note_shared(x);
   return Var<T>(T(x.value() + c), x.coeff(), x.index(), false);
 }
 template <class T>
-Var<T> operator+(double c, const Var<T>& x) {
+HESSFIT_AD_INLINE Var<T> operator+(double c, const Var<T>& x) {
   return x + c;
 }
 template <class T>
-Var<T> operator-(const Var<T>& x, double c) {
+HESSFIT_AD_INLINE Var<T> operator-(const Var<T>& x, double c) {
   detail::note_shared(x);
   return Var<T>(T(x.value() - c), x.coeff(), x.index(), false);
 }
 template <class T>
-Var<T> operator-(double c, const Var<T>& x) {
+HESSFIT_AD_INLINE Var<T> operator-(double c, const Var<T>& x) {
   detail::note_shared(x);
   return Var<T>(T(c - x.value()), -x.coeff(), x.index(), false);
 }
 template <class T>
-Var<T> operator*(const Var<T>& x, double c) {
+HESSFIT_AD_INLINE Var<T> operator*(const Var<T>& x, double c) {
   detail::note_shared(x);
   return Var<T>(T(x.value() * c), x.coeff() * c, x.index(), false);
 }
 template <class T>
-Var<T> operator*(double c, const Var<T>& x) {
+HESSFIT_AD_INLINE Var<T> operator*(double c, const Var<T>& x) {
   return x * c;
 }
 template <class T>
-Var<T> operator/(const Var<T>& x, double c) {
+HESSFIT_AD_INLINE Var<T> operator/(const Var<T>& x, double c) {
   if (!x.on_tape()) return Var<T>(T(x.value() / c));
   detail::note_shared(x);
   return Var<T>(T(x.value() / c), x.coeff() / c, x.index(), false);
 }
 template <class T>
-Var<T> operator/(double c, const Var<T>& x) {
+HESSFIT_AD_INLINE Var<T> operator/(double c, const Var<T>& x) {
   return Var<T>(c) / x;
 }
 
 #define HESSFIT_AD_VAR_INNER_OP(OP)                          \
   template <class T>                                         \
     requires(!std::same_as<T, double>)                       \
-  Var<T> operator OP(const Var<T>& x, const T& c) {          \
+  HESSFIT_AD_INLINE Var<T> operator OP(const Var<T>& x, const T& c) { \
     return x OP Var<T>(c);                                   \
   }                                                          \
   template <class T>                                         \
     requires(!std::same_as<T, double>)                       \
-  Var<T> operator OP(const T& c, const Var<T>& x) {          \
+  HESSFIT_AD_INLINE Var<T> operator OP(const T& c, const Var<T>& x) { \
     return Var<T>(c) OP x;                                   \
   }
 HESSFIT_AD_VAR_INNER_OP(+)
