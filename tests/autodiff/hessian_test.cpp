@@ -86,6 +86,43 @@ TEST(HessianVectorProduct, RejectsAVectorOfTheWrongSize) {
                std::invalid_argument);
 }
 
+// Dense Hessians sweep each block of inputs only through the nodes that depend on it: separable,
+// banded and scrambled dependence patterns, inputs left out, more inputs than one block.
+TEST(Hessian, BlocksSkipOnlyNodesThatDoNotDependOnThem) {
+  const Eigen::Index n = 70;
+  auto separable = [](const auto& x) {
+    ScalarOf<decltype(x)> s(0.0);
+    for (Eigen::Index i = 0; i < x.size(); ++i) s += x[i] * x[i] * x[i] - 2.0 * x[i] * x[i];
+    return s;
+  };
+  auto scrambled = [](const auto& x) {
+    using std::exp;
+    ScalarOf<decltype(x)> s(0.0);
+    const Eigen::Index m = x.size();
+    for (Eigen::Index k = 0; k < m; ++k) {
+      const Eigen::Index i = (k * 37) % m, j = (k * 11 + 5) % m;
+      if (i == 20) continue;  // x[20] only enters linearly below
+      s += x[i] * x[j] + 0.1 * exp(0.2 * x[(i + j) % m]);
+    }
+    return s + 3.0 * x[20] + x[m - 1] * x[0];
+  };
+  const Eigen::VectorXd x = random_point(n, 7, -1.0, 1.0);
+  expect_modes_agree(separable, x);
+  expect_modes_agree(scrambled, x);
+  expect_modes_agree(rosenbrock, x);
+  const Eigen::MatrixXd h = hessian(separable, x);
+  EXPECT_EQ(h, Eigen::MatrixXd(((6.0 * x.array() - 4.0).matrix()).asDiagonal()));
+}
+
+TEST(Hessian, OfAFunctionThatReturnsAnInputIsZero) {
+  auto first = [](const auto& x) { return x[0]; };
+  auto scaled_last = [](const auto& x) { return 2.0 * x[x.size() - 1] + 1.0; };
+  for (HessianMode mode : kModes) {
+    EXPECT_TRUE(hessian(first, Eigen::VectorXd::Ones(20), mode).isZero()) << to_string(mode);
+    EXPECT_TRUE(hessian(scaled_last, Eigen::VectorXd::Ones(20), mode).isZero()) << to_string(mode);
+  }
+}
+
 TEST(Hessian, OfAConstantFunctionIsZero) {
   auto constant = [](const auto& x) { return ScalarOf<decltype(x)>(3.0) + 0.0 * x[0]; };
   for (HessianMode mode : kModes) EXPECT_TRUE(hessian(constant, Eigen::VectorXd::Ones(3), mode).isZero()) << to_string(mode);

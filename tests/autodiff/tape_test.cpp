@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -68,6 +69,93 @@ TEST(Tape, DoesNotGrowASumThatIsReferencedElsewhere) {
   scope.tape().adjoints(copy.index(), 0, adjoint);
   EXPECT_EQ(adjoint[static_cast<std::size_t>(c.index())], 0.0);  // c must not have leaked into copy
   EXPECT_EQ(adjoint[static_cast<std::size_t>(a.index())], 1.0);
+}
+
+TEST(Tape, DoesNotGrowASumScaledInPlace) {
+  TapeScope<double> scope;
+  auto a = Var<double>::input(1.0), b = Var<double>::input(2.0), c = Var<double>::input(4.0), d = Var<double>::input(8.0);
+  Var<double> s = a + b;
+  s *= 2.0;  // s = 2 (a + b): growing the node by c would give 2 (a + b + c)
+  s += c;
+  s /= 4.0;
+  s += d;
+  EXPECT_EQ(s.value(), (2.0 * 3.0 + 4.0) / 4.0 + 8.0);
+  std::vector<double> adjoint;
+  scope.tape().adjoints(s.index(), 0, adjoint);
+  EXPECT_EQ(adjoint[static_cast<std::size_t>(a.index())], 0.5);
+  EXPECT_EQ(adjoint[static_cast<std::size_t>(b.index())], 0.5);
+  EXPECT_EQ(adjoint[static_cast<std::size_t>(c.index())], 0.25);
+  EXPECT_EQ(adjoint[static_cast<std::size_t>(d.index())], 1.0);
+}
+
+TEST(Tape, ASumAddedToItselfDoubles) {
+  TapeScope<double> scope;
+  auto a = Var<double>::input(3.0), b = Var<double>::input(5.0);
+  Var<double> s = 0.0;
+  s += a;
+  s += b;
+  s += s;
+  EXPECT_EQ(s.value(), 16.0);
+  std::vector<double> adjoint;
+  scope.tape().adjoints(s.index(), 0, adjoint);
+  EXPECT_EQ(adjoint[static_cast<std::size_t>(a.index())], 2.0);
+  EXPECT_EQ(adjoint[static_cast<std::size_t>(b.index())], 2.0);
+}
+
+TEST(Tape, ASumUsedByAnotherNodeStopsGrowing) {
+  TapeScope<double> scope;
+  auto a = Var<double>::input(0.5), b = Var<double>::input(0.25), c = Var<double>::input(2.0);
+  Var<double> s = 0.0;
+  s += a;
+  s += b;
+  const Var<double> y = exp(s);  // refers to the sum a + b
+  s += c;
+  std::vector<double> adjoint;
+  scope.tape().adjoints(y.index(), 0, adjoint);
+  EXPECT_DOUBLE_EQ(adjoint[static_cast<std::size_t>(a.index())], std::exp(0.75));
+  EXPECT_EQ(adjoint[static_cast<std::size_t>(c.index())], 0.0);
+  scope.tape().adjoints(s.index(), 0, adjoint);
+  EXPECT_EQ(adjoint[static_cast<std::size_t>(c.index())], 1.0);
+}
+
+// The reverse sweep takes a contiguous path for sums over consecutive nodes: its result must not
+// depend on the order or pattern of the arguments.
+TEST(Tape, SweepsRunsOfConsecutiveNodesAndScatteredOnesAlike) {
+  const Eigen::Index n = 40;
+  const Eigen::VectorXd x = Eigen::VectorXd::LinSpaced(n, -1.0, 1.0);
+  auto weight = [](Eigen::Index j) { return 0.5 + 0.01 * static_cast<double>(j * j); };
+  // sum_j w_j x_j in order, in reverse order, with x_3 twice and x_7 left out, and a run of 8
+  // consecutive nodes that ends in a jump; all through exp so that the adjoint is not one.
+  auto in_order = [&](const auto& v) {
+    ScalarOf<decltype(v)> s(0.0);
+    for (Eigen::Index j = 0; j < n; ++j) s += weight(j) * v[j];
+    return exp(0.1 * s);
+  };
+  auto reversed = [&](const auto& v) {
+    ScalarOf<decltype(v)> s(0.0);
+    for (Eigen::Index j = n - 1; j >= 0; --j) s += weight(j) * v[j];
+    return exp(0.1 * s);
+  };
+  auto irregular = [&](const auto& v) {
+    ScalarOf<decltype(v)> s(0.0);
+    for (Eigen::Index j = 0; j < n; ++j)
+      if (j != 7) s += weight(j) * v[j];
+    s += weight(3) * v[3];
+    for (Eigen::Index j = 10; j < 18; ++j) s += v[j];
+    s += v[30];
+    return exp(0.1 * s);
+  };
+  const double f = in_order(x);
+  Eigen::VectorXd g_order, g_reversed, g_irregular;
+  value_and_gradient(in_order, x, g_order);
+  value_and_gradient(reversed, x, g_reversed);
+  const double f_irregular = value_and_gradient(irregular, x, g_irregular);
+  for (Eigen::Index j = 0; j < n; ++j) {
+    EXPECT_DOUBLE_EQ(g_order[j], 0.1 * weight(j) * f) << j;
+    EXPECT_NEAR(g_reversed[j], g_order[j], 1e-14 * std::abs(g_order[j])) << j;  // s summed in another order
+    const double w = (j == 7 ? 0.0 : weight(j)) + (j == 3 ? weight(3) : 0.0) + (j >= 10 && j < 18 ? 1.0 : 0.0) + (j == 30 ? 1.0 : 0.0);
+    EXPECT_DOUBLE_EQ(g_irregular[j], 0.1 * w * f_irregular) << j;
+  }
 }
 
 TEST(Tape, ReusesItsStorageAcrossEvaluations) {
