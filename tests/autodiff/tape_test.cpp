@@ -158,6 +158,32 @@ TEST(Tape, SweepsRunsOfConsecutiveNodesAndScatteredOnesAlike) {
   }
 }
 
+// A sum over consecutive nodes keeps only its first node; the indices are written out on demand
+// (also while it still grows) and when an argument breaks the run.
+TEST(Tape, WritesOutTheIndicesOfARunOnDemandAndWhenItBreaks) {
+  TapeScope<double> scope;
+  auto& tape = scope.tape();
+  std::vector<Var<double>> x;
+  for (int i = 0; i < 10; ++i) x.push_back(Var<double>::input(1.0 + i));
+  Var<double> s = 0.0;
+  for (int i = 0; i < 5; ++i) s += (1.0 + i) * x[static_cast<std::size_t>(i)];
+  const std::int32_t node = s.index();
+  EXPECT_EQ(tape.run_first(node), x[0].index());
+  EXPECT_EQ(tape.arg_index(tape.args_begin(node) + 4), x[4].index());  // written out while s still grows
+  for (int i = 5; i < 10; ++i) s += (1.0 + i) * x[static_cast<std::size_t>(i)];
+  EXPECT_EQ(s.index(), node);
+  EXPECT_EQ(tape.args_end(node) - tape.args_begin(node), 10u);
+  for (std::uint32_t k = 0; k < 10; ++k) EXPECT_EQ(tape.arg_index(tape.args_begin(node) + k), x[k].index()) << k;
+  s += 0.5 * x[2];  // not the next node: the run ends
+  EXPECT_EQ(s.index(), node);
+  EXPECT_EQ(tape.run_first(node), -1);
+  EXPECT_EQ(tape.arg_index(tape.args_end(node) - 1), x[2].index());
+  std::vector<double> adjoint;
+  tape.adjoints(s.index(), 0, adjoint);
+  for (int i = 0; i < 10; ++i)
+    EXPECT_EQ(adjoint[static_cast<std::size_t>(x[static_cast<std::size_t>(i)].index())], 1.0 + i + (i == 2 ? 0.5 : 0.0)) << i;
+}
+
 TEST(Tape, ReusesItsStorageAcrossEvaluations) {
   const Eigen::VectorXd x = Eigen::VectorXd::LinSpaced(30, -1.0, 1.0);
   Eigen::VectorXd g;

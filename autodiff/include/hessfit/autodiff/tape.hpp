@@ -4,9 +4,12 @@
 // (index of an earlier node, local partial derivative d node / d argument). The reverse sweep runs
 // the nodes backwards accumulating  adjoint[arg] += partial * adjoint[node].  Storage is flat
 // vectors that only grow (their capacity is kept when the tape rewinds), so once a tape has seen
-// a function no operation allocates. The arguments are kept as two arrays (partials, indices):
-// 12 bytes an argument, and a sum over consecutive nodes (x[0] ... x[n-1] of a linear predictor)
-// is swept back as a contiguous, vectorised update.
+// a function no operation allocates. The arguments are kept as two arrays (partials, indices).
+// A sum whose arguments are consecutive nodes (x[0] ... x[n-1] of a linear predictor) is a *run*:
+// only its first node is kept (run_first_) and the indices of the arguments appended to it are
+// not written (8 bytes an argument instead of 12), the gradient sweep updates the adjoints of the
+// run as one contiguous, vectorised loop, and readers that need every index ask for them to be
+// written out first (materialize_runs).
 //
 // Two compressions keep the tape short for likelihood code:
 //  * scaling by a plain double and adding a plain double record nothing: a Var carries a
@@ -75,10 +78,13 @@ class Tape {
   void rewind(const TapeMark& m) {
     assert(m.nodes >= 1 && m.nodes <= begin_.size());
     begin_.resize(m.nodes);
+    run_first_.resize(m.nodes - 1);
+    materialized_ = std::min(materialized_, m.nodes - 1);
     nargs_ = m.args;
     begin_.back() = static_cast<std::uint32_t>(m.args);
     curvature_.resize(m.curvature);
     extendable_ = kNoNode;
+    run_next_ = kNoRun;
   }
 
   /// Records second partials of nonlinear nodes (Tape<double> only; needed by hessian sweeps).
@@ -95,7 +101,7 @@ class Tape {
   std::int32_t push_linear(std::int32_t a, const T& da) {
     seal();
     push_arg(a, da);
-    return close_node(true);
+    return close_node(true, a);
   }
   /// push_linear(a, da) as a call: for the rare paths of inlined operations.
   [[gnu::noinline]] std::int32_t push_linear_out_of_line(std::int32_t a, const T& da) { return push_linear(a, da); }
@@ -103,7 +109,7 @@ class Tape {
     seal();
     push_arg(a, da);
     push_arg(b, db);
-    return close_node(true);
+    return close_node(true, b == a + 1 ? a : -1);
   }
   std::int32_t push_nonlinear(std::int32_t a, const T& da, double daa) {
     seal();
@@ -129,11 +135,18 @@ class Tape {
   /// The node extendable() is true for, or kNoNode (never a valid index nor the constant index -1).
   std::int32_t extendable_node() const { return extendable_; }
   static constexpr std::int32_t kNoNode = -2;
-  /// Appends one more argument to the last node (only when extendable(node)).
+  /// Appends one more argument to the last node (only when extendable(node)). The last node's end
+  /// (begin_.back()) is brought up to date by seal().
   void extend(std::int32_t node, std::int32_t a, const T& da) {
     assert(extendable(node) && node == size() - 1);
-    (void)node;
-    push_arg(a, da);  // the last node's end (begin_.back()) is brought up to date by seal()
+    if (a == run_next_) [[likely]] {  // the run goes on: the index is implied
+      if (nargs_ == args_capacity_) [[unlikely]]
+        grow_args();
+      partial_base_[nargs_] = da;
+      ++nargs_, ++run_next_;
+      return;
+    }
+    extend_scattered(node, a, da);
   }
   /// A second reference to `node` now exists: it may no longer grow.
   void note_shared(std::int32_t node) {
@@ -147,11 +160,27 @@ class Tape {
   void seal() const { begin_.back() = static_cast<std::uint32_t>(arg_count()); }
   std::uint32_t args_begin(std::int32_t node) const { return begin_[node]; }
   std::uint32_t args_end(std::int32_t node) const { return seal(), begin_[node + 1]; }
-  /// Argument k (of the runs [args_begin(i), args_end(i))): its node and d node / d argument.
-  std::int32_t arg_index(std::uint32_t k) const { return indices_[k]; }
+  /// Argument k (of the arguments [args_begin(i), args_end(i)) of node i): its node and
+  /// d node / d argument. The indices are valid after materialize_runs().
+  std::int32_t arg_index(std::uint32_t k) const { return materialize_runs(), indices_[k]; }
   const T& arg_partial(std::uint32_t k) const { return partials_[k]; }
-  const std::int32_t* indices_data() const { return indices_.data(); }
+  const std::int32_t* indices_data() const { return materialize_runs(), indices_.data(); }
   const T* partials_data() const { return partials_.data(); }
+  /// For a run (a sum over consecutive nodes): its first argument's node, else -1.
+  std::int32_t run_first(std::int32_t node) const { return run_first_[static_cast<std::size_t>(node)]; }
+
+  /// Writes out the implied indices of the runs recorded since the last call.
+  void materialize_runs() const {
+    seal();
+    const std::size_t nodes = run_first_.size();
+    for (std::size_t i = materialized_; i < nodes; ++i) {
+      const std::int32_t i0 = run_first_[i];
+      if (i0 < 0) continue;
+      for (std::uint32_t k = begin_[i], e = begin_[i + 1]; k < e; ++k) indices_[k] = i0 + static_cast<std::int32_t>(k - begin_[i]);
+    }
+    // The last node may still grow as a run: look at it again next time.
+    materialized_ = nodes > 0 && run_next_ != kNoRun ? nodes - 1 : nodes;
+  }
   const std::uint32_t* begin_data() const { return seal(), begin_.data(); }
   const std::vector<TapeCurvature>& curvature() const { return curvature_; }
 
@@ -167,6 +196,7 @@ class Tape {
     seal();
     const T* partial = partials_.data();
     const std::int32_t* index = indices_.data();
+    const std::int32_t* run = run_first_.data();
     const std::uint32_t* begin = begin_.data();
     T* adj = adjoint.data();
     for (std::int32_t i = output; i >= first; --i) {
@@ -174,9 +204,8 @@ class Tape {
       if constexpr (std::same_as<T, double>) {
         const double a = adj[i - first];
         if (a == 0.0) continue;
-        if (e - b >= 8 && consecutive(index + b, e - b)) {
-          // arguments on nodes i0, i0 + 1, ...: a contiguous update the compiler vectorises
-          double* dst = adj + (index[b] - first);
+        if (run[i] >= 0) {  // arguments on nodes i0, i0 + 1, ...: a contiguous, vectorised update
+          double* dst = adj + (run[i] - first);
           const double* p = partial + b;
           for (std::uint32_t k = 0; k < e - b; ++k) dst[k] += p[k] * a;
           continue;
@@ -184,17 +213,14 @@ class Tape {
         for (std::uint32_t k = b; k < e; ++k) adj[index[k] - first] += partial[k] * a;
       } else {
         const T a = adj[i - first];
+        if (run[i] >= 0) {
+          T* dst = adj + (run[i] - first);
+          for (std::uint32_t k = b; k < e; ++k) dst[k - b] += partial[k] * a;
+          continue;
+        }
         for (std::uint32_t k = b; k < e; ++k) adj[index[k] - first] += partial[k] * a;
       }
     }
-  }
-
-  /// True when index[k] = index[0] + k for k < n (a branch-free test the compiler vectorises).
-  static bool consecutive(const std::int32_t* index, std::uint32_t n) {
-    const std::int32_t i0 = index[0];
-    std::int32_t off = 0;
-    for (std::uint32_t k = 0; k < n; ++k) off |= index[k] - static_cast<std::int32_t>(k) - i0;
-    return off == 0;
   }
 
  private:
@@ -204,6 +230,17 @@ class Tape {
     partial_base_[nargs_] = d;
     index_base_[nargs_] = a;
     ++nargs_;
+  }
+  // extend() with an argument that does not continue a run: the run's indices are written out and
+  // the node becomes an ordinary one.
+  [[gnu::noinline]] void extend_scattered(std::int32_t node, std::int32_t a, T da) {  // da by value: no spill on the hot path
+    const std::size_t i = static_cast<std::size_t>(node);
+    if (const std::int32_t i0 = run_first_[i]; i0 >= 0) {
+      for (std::size_t k = begin_[i]; k < nargs_; ++k) indices_[k] = i0 + static_cast<std::int32_t>(k - begin_[i]);
+      run_first_[i] = -1;
+      run_next_ = kNoRun;
+    }
+    push_arg(a, da);
   }
   [[gnu::noinline, gnu::cold]] void grow_args() {
     args_capacity_ = std::max<std::size_t>(4096, 2 * args_capacity_);
@@ -215,12 +252,16 @@ class Tape {
     static thread_local Tape tape;
     return tape;
   }
-  std::int32_t close_node(bool sum) {
+  // Closes the node whose arguments were just pushed; `run` is the first argument's node of a sum
+  // over consecutive nodes (its indices were written; those extend() appends will not be), or -1.
+  std::int32_t close_node(bool sum, std::int32_t run = -1) {
     if (begin_.size() >= static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()))
       throw std::length_error("hessfit::ad::Tape: more than 2^31 nodes");
     begin_.push_back(static_cast<std::uint32_t>(arg_count()));
+    run_first_.push_back(run);
     const std::int32_t node = static_cast<std::int32_t>(begin_.size()) - 2;
     extendable_ = sum ? node : kNoNode;
+    run_next_ = run >= 0 ? run + static_cast<std::int32_t>(begin_[begin_.size() - 1] - begin_[begin_.size() - 2]) : kNoRun;
     return node;
   }
 
@@ -233,12 +274,18 @@ class Tape {
   // size args_capacity_ (the elements are storage), so that appending is one compare, two stores
   // through the cached base pointers and one increment.
   std::vector<T> partials_;
-  std::vector<std::int32_t> indices_;
+  mutable std::vector<std::int32_t> indices_;  // of runs: written out by materialize_runs()
   T* partial_base_ = nullptr;
   std::int32_t* index_base_ = nullptr;
   std::size_t nargs_ = 0, args_capacity_ = 0;
   std::vector<TapeCurvature> curvature_;  // sorted by node
   std::int32_t extendable_ = kNoNode;
+  // Runs: per node, the first argument's node of a run or -1; the node that would continue the
+  // extendable node's run (kNoRun if it is not one); nodes below materialized_ have every index.
+  static constexpr std::int32_t kNoRun = std::numeric_limits<std::int32_t>::min();
+  std::vector<std::int32_t> run_first_;
+  std::int32_t run_next_ = kNoRun;
+  mutable std::size_t materialized_ = 0;
   bool record_curvature_ = false;
 };
 
