@@ -32,6 +32,10 @@ struct SweepScratch {
   // lowest and highest input number it depends on (lo > hi: none). A block of inputs [c0, c1)
   // sweeps forward only through the nodes whose interval meets it.
   std::vector<std::int32_t> node_of_input, dep_lo, dep_hi;
+  // Dense Hessians only: per block of K inputs, the nodes whose interval meets it, ascending
+  // (block_nodes[block_begin[b] ...]); and the nodes outside that list that received an
+  // adjoint-tangent, as a max-heap (the reverse sweep visits both in descending order).
+  std::vector<std::int32_t> block_begin, block_nodes, pending;  // (block_begin: empty when not listed)
 };
 
 /// One scratch per thread, kept between calls so that repeated Hessians do not allocate.
@@ -87,52 +91,62 @@ void hessian_sweep_block(const Tape<double>& tape, std::int32_t first, std::int3
   // above it every adjoint-tangent is zero (the output's is), so the reverse sweep starts there;
   // `lowest` = the first such node, below which none starts an adjoint-tangent.
   std::size_t last = 0, lowest = nodes;
-  for (std::size_t l = start; l < nodes; ++l) {
-    if (identity && (dep_hi[l] < c0 || dep_lo[l] >= c1)) continue;  // depends on no input of the block
-    double* t = &tdot[l * K];
-    const std::int32_t i = first + static_cast<std::int32_t>(l);
-    const std::uint32_t b = begin[i], e = begin[i + 1];
-    if (b == e) {
-      const std::int32_t in = input_of_node[l];
-      if (in < 0) continue;
-      if (identity) {
-        if (in < col || in >= col + width) continue;
-        for (int k = 0; k < K; ++k) t[k] = 0.0;
-        t[in - col] = 1.0;
-      } else {
-        for (int k = 0; k < K; ++k) t[k] = k < width ? (*V)(in, col + k) : 0.0;
+  auto forward = [&](std::size_t l) __attribute__((always_inline)) {
+      double* t = &tdot[l * K];
+      const std::int32_t i = first + static_cast<std::int32_t>(l);
+      const std::uint32_t b = begin[i], e = begin[i + 1];
+      if (b == e) {
+        const std::int32_t in = input_of_node[l];
+        if (in < 0) return;
+        if (identity) {
+          if (in < col || in >= col + width) return;
+          for (int k = 0; k < K; ++k) t[k] = 0.0;
+          t[in - col] = 1.0;
+        } else {
+          for (int k = 0; k < K; ++k) t[k] = k < width ? (*V)(in, col + k) : 0.0;
+        }
+        tnz[l] = 1;
+        return;
       }
-      tnz[l] = 1;
-      continue;
-    }
-    if (curvature_of[l] >= 0) {
-      const std::size_t ia = static_cast<std::size_t>(index[b] - first);
-      const std::size_t ib = e - b == 2 ? static_cast<std::size_t>(index[b + 1] - first) : ia;
-      if (tnz[ia] || tnz[ib]) {
-        last = l;
-        lowest = std::min(lowest, l);
+      if (curvature_of[l] >= 0) {
+        const std::size_t ia = static_cast<std::size_t>(index[b] - first);
+        const std::size_t ib = e - b == 2 ? static_cast<std::size_t>(index[b + 1] - first) : ia;
+        if (tnz[ia] || tnz[ib]) {
+          last = l;
+          lowest = std::min(lowest, l);
+        }
       }
-    }
-    if (!needs_tangent[l]) continue;
-    bool any = false;
-    for (std::uint32_t a = b; a < e; ++a) {
-      const std::size_t j = static_cast<std::size_t>(index[a] - first);
-      if (!tnz[j]) continue;
-      const double d = partial[a];
-      const double* src = &tdot[j * K];
-      if (!any) {
-        for (int k = 0; k < K; ++k) t[k] = d * src[k];
-        any = true;
-      } else {
-        for (int k = 0; k < K; ++k) t[k] += d * src[k];
+      if (!needs_tangent[l]) return;
+      bool any = false;
+      for (std::uint32_t a = b; a < e; ++a) {
+        const std::size_t j = static_cast<std::size_t>(index[a] - first);
+        if (!tnz[j]) continue;
+        const double d = partial[a];
+        const double* src = &tdot[j * K];
+        if (!any) {
+          for (int k = 0; k < K; ++k) t[k] = d * src[k];
+          any = true;
+        } else {
+          for (int k = 0; k < K; ++k) t[k] += d * src[k];
+        }
       }
-    }
-    tnz[l] = any;
+      tnz[l] = any;
+  };
+  const bool listed = identity && !w.block_begin.empty();
+  const std::int32_t* list = listed ? w.block_nodes.data() + w.block_begin[static_cast<std::size_t>(col / K)] : nullptr;
+  const std::int32_t* list_end = listed ? w.block_nodes.data() + w.block_begin[static_cast<std::size_t>(col / K) + 1] : nullptr;
+  if (listed) {
+    for (const std::int32_t* it = list; it != list_end; ++it) forward(static_cast<std::size_t>(*it));
+  } else {
+    for (std::size_t l = start; l < nodes; ++l)
+      if (!identity || (dep_hi[l] >= c0 && dep_lo[l] < c1)) forward(l);  // else it depends on no input of the block
   }
 
   // reverse adjoint-tangents, from `last` down to the lowest node that can still be reached
   std::size_t stop = lowest;
-  auto accumulate = [&](std::size_t j, const double* g) {
+  std::vector<std::int32_t>& pending = w.pending;
+  pending.clear();
+  auto accumulate = [&](std::size_t j, const double* g) __attribute__((always_inline)) {
     double* dst = &adot[j * K];
     if (anz[j]) {
       for (int k = 0; k < K; ++k) dst[k] += g[k];
@@ -140,54 +154,75 @@ void hessian_sweep_block(const Tape<double>& tape, std::int32_t first, std::int3
       for (int k = 0; k < K; ++k) dst[k] = g[k];
       anz[j] = 1;
       stop = std::min(stop, j);
+      if (listed && (dep_hi[j] < c0 || dep_lo[j] >= c1)) {  // not in the block's list: visit it from the heap
+        pending.push_back(static_cast<std::int32_t>(j));
+        std::push_heap(pending.begin(), pending.end());
+      }
     }
   };
   const TapeCurvature* curvature = tape.curvature().data();
-  const std::int32_t top = lowest < nodes ? first + static_cast<std::int32_t>(last) : first - 1;
-  for (std::int32_t i = top; i >= first && static_cast<std::size_t>(i - first) >= stop; --i) {
-    const std::size_t l = static_cast<std::size_t>(i - first);
-    const bool has_ad = anz[l];
-    const std::int32_t ci = curvature_of[l];
-    // Without an adjoint-tangent only a nonlinear node whose arguments have tangents contributes,
-    // and those depend on the block.
-    if (!has_ad && (ci < 0 || (identity && (dep_hi[l] < c0 || dep_lo[l] >= c1)))) continue;
-    const std::uint32_t b = begin[i], e = begin[i + 1];
-    const double* ad = &adot[l * K];
-    if (ci >= 0) {
-      const TapeCurvature& cv = curvature[ci];
-      const double zbar = adjoint[l];
-      const std::size_t ia = static_cast<std::size_t>(index[b] - first);
-      const std::size_t ib = e - b == 2 ? static_cast<std::size_t>(index[b + 1] - first) : ia;
-      const bool curv = zbar != 0.0 && (tnz[ia] || tnz[ib]);
-      if (!has_ad && !curv) continue;
-      double ta[K], tb[K], ga[K];
-      for (int k = 0; k < K; ++k) ta[k] = tnz[ia] ? tdot[ia * K + k] : 0.0;
-      for (int k = 0; k < K; ++k) tb[k] = tnz[ib] ? tdot[ib * K + k] : 0.0;
-      const double da = partial[b];
-      for (int k = 0; k < K; ++k) ga[k] = (has_ad ? da * ad[k] : 0.0);
-      if (e - b == 1) {
-        const double wa = zbar * cv.aa;
-        for (int k = 0; k < K; ++k) ga[k] += wa * ta[k];
-        accumulate(ia, ga);
-      } else {
-        const double db = partial[b + 1];
-        double gb[K];
-        for (int k = 0; k < K; ++k) {
-          ga[k] += zbar * (cv.aa * ta[k] + cv.ab * tb[k]);
-          gb[k] = (has_ad ? db * ad[k] : 0.0) + zbar * (cv.ab * ta[k] + cv.bb * tb[k]);
+  auto reverse = [&](std::size_t l) __attribute__((always_inline)) {
+    const std::int32_t i = first + static_cast<std::int32_t>(l);
+      const bool has_ad = anz[l];
+      const std::int32_t ci = curvature_of[l];
+      // Without an adjoint-tangent only a nonlinear node whose arguments have tangents contributes,
+      // and those depend on the block.
+      if (!has_ad && (ci < 0 || (identity && (dep_hi[l] < c0 || dep_lo[l] >= c1)))) return;
+      const std::uint32_t b = begin[i], e = begin[i + 1];
+      const double* ad = &adot[l * K];
+      if (ci >= 0) {
+        const TapeCurvature& cv = curvature[ci];
+        const double zbar = adjoint[l];
+        const std::size_t ia = static_cast<std::size_t>(index[b] - first);
+        const std::size_t ib = e - b == 2 ? static_cast<std::size_t>(index[b + 1] - first) : ia;
+        const bool curv = zbar != 0.0 && (tnz[ia] || tnz[ib]);
+        if (!has_ad && !curv) return;
+        double ta[K], tb[K], ga[K];
+        for (int k = 0; k < K; ++k) ta[k] = tnz[ia] ? tdot[ia * K + k] : 0.0;
+        for (int k = 0; k < K; ++k) tb[k] = tnz[ib] ? tdot[ib * K + k] : 0.0;
+        const double da = partial[b];
+        for (int k = 0; k < K; ++k) ga[k] = (has_ad ? da * ad[k] : 0.0);
+        if (e - b == 1) {
+          const double wa = zbar * cv.aa;
+          for (int k = 0; k < K; ++k) ga[k] += wa * ta[k];
+          accumulate(ia, ga);
+        } else {
+          const double db = partial[b + 1];
+          double gb[K];
+          for (int k = 0; k < K; ++k) {
+            ga[k] += zbar * (cv.aa * ta[k] + cv.ab * tb[k]);
+            gb[k] = (has_ad ? db * ad[k] : 0.0) + zbar * (cv.ab * ta[k] + cv.bb * tb[k]);
+          }
+          accumulate(ia, ga);
+          accumulate(ib, gb);
         }
-        accumulate(ia, ga);
-        accumulate(ib, gb);
+        return;
       }
-      continue;
+      if (!has_ad) return;
+      for (std::uint32_t a = b; a < e; ++a) {
+        const double d = partial[a];
+        double g[K];
+        for (int k = 0; k < K; ++k) g[k] = d * ad[k];
+        accumulate(static_cast<std::size_t>(index[a] - first), g);
+      }
+  };
+  if (lowest < nodes && listed) {
+    // the listed nodes from `last` down, merged with the pending ones, in descending order
+    const std::int32_t* it = std::upper_bound(list, list_end, static_cast<std::int32_t>(last));
+    while (it != list || !pending.empty()) {
+      const std::int32_t from_list = it != list ? it[-1] : -1;
+      if (!pending.empty() && pending.front() > from_list) {
+        const std::int32_t l = pending.front();
+        std::pop_heap(pending.begin(), pending.end());
+        pending.pop_back();
+        reverse(static_cast<std::size_t>(l));
+      } else {
+        --it;
+        reverse(static_cast<std::size_t>(from_list));
+      }
     }
-    if (!has_ad) continue;
-    for (std::uint32_t a = b; a < e; ++a) {
-      const double d = partial[a];
-      double g[K];
-      for (int k = 0; k < K; ++k) g[k] = d * ad[k];
-      accumulate(static_cast<std::size_t>(index[a] - first), g);
-    }
+  } else if (lowest < nodes) {
+    for (std::size_t l = last + 1; l-- > stop;) reverse(l);  // `stop` falls as nodes receive
   }
 
   // Every input's entries of this block are written (zeros where its adjoint-tangent is zero), so
@@ -198,7 +233,15 @@ void hessian_sweep_block(const Tape<double>& tape, std::int32_t first, std::int3
     if (identity) {
       // Dense Hessian: write the block transposed (H is symmetric), down column `in`, contiguously.
       double* dst = &HV(col, in);
-      for (Eigen::Index k = 0; k < width; ++k) dst[k] = nonzero ? src[k] : 0.0;
+      if (width == K) {  // fixed-size copies, no library calls
+        if (nonzero) {
+          for (int k = 0; k < K; ++k) dst[k] = src[k];
+        } else {
+          for (int k = 0; k < K; ++k) dst[k] = 0.0;
+        }
+      } else {
+        for (Eigen::Index k = 0; k < width; ++k) dst[k] = nonzero ? src[k] : 0.0;
+      }
     } else {
       for (Eigen::Index k = 0; k < width; ++k) HV(in, col + k) = nonzero ? src[k] : 0.0;
     }
@@ -262,6 +305,35 @@ void hessian_sweep(const Tape<double>& tape, std::int32_t first, std::int32_t ou
       w.dep_lo[l] = lo;
       w.dep_hi[l] = hi;
     }
+    // The nodes of each block of K inputs: those whose interval meets it. A dense function lists
+    // every node in every block (as many entries as the sweeps visit anyway); a separable one
+    // lists each node about once.
+    const std::size_t blocks = static_cast<std::size_t>((n + K - 1) / K);
+    w.block_begin.assign(blocks + 1, 0);
+    std::size_t total = 0;
+    for (std::size_t l = 0; l < nodes; ++l) {
+      if (w.dep_hi[l] < 0) continue;
+      for (std::size_t blk = static_cast<std::size_t>(w.dep_lo[l] / K); blk <= static_cast<std::size_t>(w.dep_hi[l] / K); ++blk)
+        ++w.block_begin[blk + 1];
+      total += static_cast<std::size_t>(w.dep_hi[l] / K - w.dep_lo[l] / K + 1);
+    }
+    if (2 * total > nodes * blocks || total > (std::size_t{1} << 26)) {
+      // Most nodes meet most blocks (a dense function): no lists, the sweeps test the intervals
+      // node by node.
+      w.block_begin.clear();
+    } else {
+      for (std::size_t blk = 0; blk < blocks; ++blk) w.block_begin[blk + 1] += w.block_begin[blk];
+      w.block_nodes.resize(total);
+      std::vector<std::int32_t>& fill = w.pending;  // scratch: next free slot per block
+      fill.assign(w.block_begin.begin(), w.block_begin.end() - 1);
+      for (std::size_t l = 0; l < nodes; ++l) {
+        if (w.dep_hi[l] < 0) continue;
+        for (std::size_t blk = static_cast<std::size_t>(w.dep_lo[l] / K); blk <= static_cast<std::size_t>(w.dep_hi[l] / K); ++blk)
+          w.block_nodes[static_cast<std::size_t>(fill[blk]++)] = static_cast<std::int32_t>(l);
+      }
+    }
+  } else {
+    w.block_begin.clear();
   }
   for (Eigen::Index col = 0; col < cols; col += K) hessian_sweep_block<K>(tape, first, output, V, col, cols, HV, w);
 }
