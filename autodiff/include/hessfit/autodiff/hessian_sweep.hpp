@@ -33,9 +33,8 @@ struct SweepScratch {
   // sweeps forward only through the nodes whose interval meets it.
   std::vector<std::int32_t> node_of_input, dep_lo, dep_hi;
   // Dense Hessians only: per block of K inputs, the nodes whose interval meets it, ascending
-  // (block_nodes[block_begin[b] ...]); and the nodes outside that list that received an
-  // adjoint-tangent, as a max-heap (the reverse sweep visits both in descending order).
-  std::vector<std::int32_t> block_begin, block_nodes, pending;  // (block_begin: empty when not listed)
+  // (block_nodes[block_begin[b] ...]; block_begin is empty when not listed); a fill cursor.
+  std::vector<std::int32_t> block_begin, block_nodes, fill;
 };
 
 /// One scratch per thread, kept between calls so that repeated Hessians do not allocate.
@@ -49,9 +48,9 @@ inline SweepScratch& thread_sweep_scratch() {
 /// column `col` (fewer at the end) into the same columns of HV; V = nullptr means the identity.
 /// Nodes whose tangent and adjoint-tangent are zero in this block are skipped, so a block costs
 /// only the part of the tape its K inputs reach (a separable function sweeps O(n) per block):
-/// for the identity, the forward sweep starts at the block's first input and passes over nodes
-/// whose dependence interval misses the block with one test; the reverse sweep stops below the
-/// lowest node that received an adjoint-tangent.
+/// for the identity, the forward sweep visits only the nodes whose dependence interval meets the
+/// block (from a list, or passing over the others with one test); the reverse sweep stops below
+/// the lowest node that received an adjoint-tangent.
 template <int K>
 void hessian_sweep_block(const Tape<double>& tape, std::int32_t first, std::int32_t output, const Eigen::MatrixXd* V,
                          Eigen::Index col, Eigen::Index cols, Eigen::MatrixXd& HV, SweepScratch& w) {
@@ -144,8 +143,6 @@ void hessian_sweep_block(const Tape<double>& tape, std::int32_t first, std::int3
 
   // reverse adjoint-tangents, from `last` down to the lowest node that can still be reached
   std::size_t stop = lowest;
-  std::vector<std::int32_t>& pending = w.pending;
-  pending.clear();
   auto accumulate = [&](std::size_t j, const double* g) __attribute__((always_inline)) {
     double* dst = &adot[j * K];
     if (anz[j]) {
@@ -154,10 +151,6 @@ void hessian_sweep_block(const Tape<double>& tape, std::int32_t first, std::int3
       for (int k = 0; k < K; ++k) dst[k] = g[k];
       anz[j] = 1;
       stop = std::min(stop, j);
-      if (listed && (dep_hi[j] < c0 || dep_lo[j] >= c1)) {  // not in the block's list: visit it from the heap
-        pending.push_back(static_cast<std::int32_t>(j));
-        std::push_heap(pending.begin(), pending.end());
-      }
     }
   };
   const TapeCurvature* curvature = tape.curvature().data();
@@ -206,24 +199,10 @@ void hessian_sweep_block(const Tape<double>& tape, std::int32_t first, std::int3
         accumulate(static_cast<std::size_t>(index[a] - first), g);
       }
   };
-  if (lowest < nodes && listed) {
-    // the listed nodes from `last` down, merged with the pending ones, in descending order
-    const std::int32_t* it = std::upper_bound(list, list_end, static_cast<std::int32_t>(last));
-    while (it != list || !pending.empty()) {
-      const std::int32_t from_list = it != list ? it[-1] : -1;
-      if (!pending.empty() && pending.front() > from_list) {
-        const std::int32_t l = pending.front();
-        std::pop_heap(pending.begin(), pending.end());
-        pending.pop_back();
-        reverse(static_cast<std::size_t>(l));
-      } else {
-        --it;
-        reverse(static_cast<std::size_t>(from_list));
-      }
-    }
-  } else if (lowest < nodes) {
+  // (Nodes outside the block's list can still receive adjoint-tangents, e.g. y in x * y for x in
+  // the block, so the reverse sweep walks down the tape rather than the list.)
+  if (lowest < nodes)
     for (std::size_t l = last + 1; l-- > stop;) reverse(l);  // `stop` falls as nodes receive
-  }
 
   // Every input's entries of this block are written (zeros where its adjoint-tangent is zero), so
   // HV needs no clearing beforehand.
@@ -324,7 +303,7 @@ void hessian_sweep(const Tape<double>& tape, std::int32_t first, std::int32_t ou
     } else {
       for (std::size_t blk = 0; blk < blocks; ++blk) w.block_begin[blk + 1] += w.block_begin[blk];
       w.block_nodes.resize(total);
-      std::vector<std::int32_t>& fill = w.pending;  // scratch: next free slot per block
+      std::vector<std::int32_t>& fill = w.fill;  // next free slot per block
       fill.assign(w.block_begin.begin(), w.block_begin.end() - 1);
       for (std::size_t l = 0; l < nodes; ++l) {
         if (w.dep_hi[l] < 0) continue;
