@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include "hessfit/autodiff/tape.hpp"
@@ -34,7 +35,8 @@ struct SweepScratch {
   std::vector<std::int32_t> node_of_input, dep_lo, dep_hi;
   // Dense Hessians only: per block of K inputs, the nodes whose interval meets it, ascending
   // (block_nodes[block_begin[b] ...]; block_begin is empty when not listed); a fill cursor.
-  std::vector<std::int32_t> block_begin, block_nodes, fill;
+  std::vector<std::size_t> block_begin, fill;
+  std::vector<std::int32_t> block_nodes;
 };
 
 /// One scratch per thread, kept between calls so that repeated Hessians do not allocate.
@@ -72,17 +74,9 @@ void hessian_sweep_block(const Tape<double>& tape, std::int32_t first, std::int3
   const std::int32_t* index = tape.indices_data();
   const std::uint32_t* begin = tape.begin_data();
 
-  // Identity seeds: the block's inputs are col .. col + width - 1; nothing before the first of
-  // their nodes has a tangent.
+  // Identity seeds: the block's inputs are col .. col + width - 1.
   const bool identity = V == nullptr;
   const std::int32_t c0 = static_cast<std::int32_t>(col), c1 = static_cast<std::int32_t>(col + width);
-  std::size_t start = 0;
-  if (identity) {
-    start = nodes;
-    for (std::int32_t c = c0; c < c1; ++c)
-      if (const std::int32_t node = w.node_of_input[static_cast<std::size_t>(c)]; node >= 0)
-        start = std::min(start, static_cast<std::size_t>(node));
-  }
   const std::int32_t* dep_lo = w.dep_lo.data();
   const std::int32_t* dep_hi = w.dep_hi.data();
 
@@ -91,54 +85,61 @@ void hessian_sweep_block(const Tape<double>& tape, std::int32_t first, std::int3
   // `lowest` = the first such node, below which none starts an adjoint-tangent.
   std::size_t last = 0, lowest = nodes;
   auto forward = [&](std::size_t l) __attribute__((always_inline)) {
-      double* t = &tdot[l * K];
-      const std::int32_t i = first + static_cast<std::int32_t>(l);
-      const std::uint32_t b = begin[i], e = begin[i + 1];
-      if (b == e) {
-        const std::int32_t in = input_of_node[l];
-        if (in < 0) return;
-        if (identity) {
-          if (in < col || in >= col + width) return;
-          for (int k = 0; k < K; ++k) t[k] = 0.0;
-          t[in - col] = 1.0;
-        } else {
-          for (int k = 0; k < K; ++k) t[k] = k < width ? (*V)(in, col + k) : 0.0;
-        }
-        tnz[l] = 1;
-        return;
+    double* t = &tdot[l * K];
+    const std::int32_t i = first + static_cast<std::int32_t>(l);
+    const std::uint32_t b = begin[i], e = begin[i + 1];
+    if (b == e) {
+      const std::int32_t in = input_of_node[l];
+      if (in < 0) return;
+      if (identity) {
+        if (in < col || in >= col + width) return;
+        for (int k = 0; k < K; ++k) t[k] = 0.0;
+        t[in - col] = 1.0;
+      } else {
+        for (int k = 0; k < K; ++k) t[k] = k < width ? (*V)(in, col + k) : 0.0;
       }
-      if (curvature_of[l] >= 0) {
-        const std::size_t ia = static_cast<std::size_t>(index[b] - first);
-        const std::size_t ib = e - b == 2 ? static_cast<std::size_t>(index[b + 1] - first) : ia;
-        if (tnz[ia] || tnz[ib]) {
-          last = l;
-          lowest = std::min(lowest, l);
-        }
+      tnz[l] = 1;
+      return;
+    }
+    if (curvature_of[l] >= 0) {
+      const std::size_t ia = static_cast<std::size_t>(index[b] - first);
+      const std::size_t ib = e - b == 2 ? static_cast<std::size_t>(index[b + 1] - first) : ia;
+      if (tnz[ia] || tnz[ib]) {
+        last = l;
+        lowest = std::min(lowest, l);
       }
-      if (!needs_tangent[l]) return;
-      bool any = false;
-      for (std::uint32_t a = b; a < e; ++a) {
-        const std::size_t j = static_cast<std::size_t>(index[a] - first);
-        if (!tnz[j]) continue;
-        const double d = partial[a];
-        const double* src = &tdot[j * K];
-        if (!any) {
-          for (int k = 0; k < K; ++k) t[k] = d * src[k];
-          any = true;
-        } else {
-          for (int k = 0; k < K; ++k) t[k] += d * src[k];
-        }
+    }
+    if (!needs_tangent[l]) return;
+    bool any = false;
+    for (std::uint32_t a = b; a < e; ++a) {
+      const std::size_t j = static_cast<std::size_t>(index[a] - first);
+      if (!tnz[j]) continue;
+      const double d = partial[a];
+      const double* src = &tdot[j * K];
+      if (!any) {
+        for (int k = 0; k < K; ++k) t[k] = d * src[k];
+        any = true;
+      } else {
+        for (int k = 0; k < K; ++k) t[k] += d * src[k];
       }
-      tnz[l] = any;
+    }
+    tnz[l] = any;
   };
   const bool listed = identity && !w.block_begin.empty();
   const std::int32_t* list = listed ? w.block_nodes.data() + w.block_begin[static_cast<std::size_t>(col / K)] : nullptr;
   const std::int32_t* list_end = listed ? w.block_nodes.data() + w.block_begin[static_cast<std::size_t>(col / K) + 1] : nullptr;
   if (listed) {
     for (const std::int32_t* it = list; it != list_end; ++it) forward(static_cast<std::size_t>(*it));
-  } else {
+  } else if (identity) {
+    // nothing before the first node of the block's inputs has a tangent
+    std::size_t start = nodes;
+    for (std::int32_t c = c0; c < c1; ++c)
+      if (const std::int32_t node = w.node_of_input[static_cast<std::size_t>(c)]; node >= 0)
+        start = std::min(start, static_cast<std::size_t>(node));
     for (std::size_t l = start; l < nodes; ++l)
-      if (!identity || (dep_hi[l] >= c0 && dep_lo[l] < c1)) forward(l);  // else it depends on no input of the block
+      if (dep_hi[l] >= c0 && dep_lo[l] < c1) forward(l);  // else it depends on no input of the block
+  } else {
+    for (std::size_t l = 0; l < nodes; ++l) forward(l);
   }
 
   // reverse adjoint-tangents, from `last` down to the lowest node that can still be reached
@@ -156,48 +157,48 @@ void hessian_sweep_block(const Tape<double>& tape, std::int32_t first, std::int3
   const TapeCurvature* curvature = tape.curvature().data();
   auto reverse = [&](std::size_t l) __attribute__((always_inline)) {
     const std::int32_t i = first + static_cast<std::int32_t>(l);
-      const bool has_ad = anz[l];
-      const std::int32_t ci = curvature_of[l];
-      // Without an adjoint-tangent only a nonlinear node whose arguments have tangents contributes,
-      // and those depend on the block.
-      if (!has_ad && (ci < 0 || (identity && (dep_hi[l] < c0 || dep_lo[l] >= c1)))) return;
-      const std::uint32_t b = begin[i], e = begin[i + 1];
-      const double* ad = &adot[l * K];
-      if (ci >= 0) {
-        const TapeCurvature& cv = curvature[ci];
-        const double zbar = adjoint[l];
-        const std::size_t ia = static_cast<std::size_t>(index[b] - first);
-        const std::size_t ib = e - b == 2 ? static_cast<std::size_t>(index[b + 1] - first) : ia;
-        const bool curv = zbar != 0.0 && (tnz[ia] || tnz[ib]);
-        if (!has_ad && !curv) return;
-        double ta[K], tb[K], ga[K];
-        for (int k = 0; k < K; ++k) ta[k] = tnz[ia] ? tdot[ia * K + k] : 0.0;
-        for (int k = 0; k < K; ++k) tb[k] = tnz[ib] ? tdot[ib * K + k] : 0.0;
-        const double da = partial[b];
-        for (int k = 0; k < K; ++k) ga[k] = (has_ad ? da * ad[k] : 0.0);
-        if (e - b == 1) {
-          const double wa = zbar * cv.aa;
-          for (int k = 0; k < K; ++k) ga[k] += wa * ta[k];
-          accumulate(ia, ga);
-        } else {
-          const double db = partial[b + 1];
-          double gb[K];
-          for (int k = 0; k < K; ++k) {
-            ga[k] += zbar * (cv.aa * ta[k] + cv.ab * tb[k]);
-            gb[k] = (has_ad ? db * ad[k] : 0.0) + zbar * (cv.ab * ta[k] + cv.bb * tb[k]);
-          }
-          accumulate(ia, ga);
-          accumulate(ib, gb);
+    const bool has_ad = anz[l];
+    const std::int32_t ci = curvature_of[l];
+    // Without an adjoint-tangent only a nonlinear node whose arguments have tangents contributes,
+    // and those depend on the block.
+    if (!has_ad && (ci < 0 || (identity && (dep_hi[l] < c0 || dep_lo[l] >= c1)))) return;
+    const std::uint32_t b = begin[i], e = begin[i + 1];
+    const double* ad = &adot[l * K];
+    if (ci >= 0) {
+      const TapeCurvature& cv = curvature[ci];
+      const double zbar = adjoint[l];
+      const std::size_t ia = static_cast<std::size_t>(index[b] - first);
+      const std::size_t ib = e - b == 2 ? static_cast<std::size_t>(index[b + 1] - first) : ia;
+      const bool curv = zbar != 0.0 && (tnz[ia] || tnz[ib]);
+      if (!has_ad && !curv) return;
+      double ta[K], tb[K], ga[K];
+      for (int k = 0; k < K; ++k) ta[k] = tnz[ia] ? tdot[ia * K + k] : 0.0;
+      for (int k = 0; k < K; ++k) tb[k] = tnz[ib] ? tdot[ib * K + k] : 0.0;
+      const double da = partial[b];
+      for (int k = 0; k < K; ++k) ga[k] = (has_ad ? da * ad[k] : 0.0);
+      if (e - b == 1) {
+        const double wa = zbar * cv.aa;
+        for (int k = 0; k < K; ++k) ga[k] += wa * ta[k];
+        accumulate(ia, ga);
+      } else {
+        const double db = partial[b + 1];
+        double gb[K];
+        for (int k = 0; k < K; ++k) {
+          ga[k] += zbar * (cv.aa * ta[k] + cv.ab * tb[k]);
+          gb[k] = (has_ad ? db * ad[k] : 0.0) + zbar * (cv.ab * ta[k] + cv.bb * tb[k]);
         }
-        return;
+        accumulate(ia, ga);
+        accumulate(ib, gb);
       }
-      if (!has_ad) return;
-      for (std::uint32_t a = b; a < e; ++a) {
-        const double d = partial[a];
-        double g[K];
-        for (int k = 0; k < K; ++k) g[k] = d * ad[k];
-        accumulate(static_cast<std::size_t>(index[a] - first), g);
-      }
+      return;
+    }
+    if (!has_ad) return;
+    for (std::uint32_t a = b; a < e; ++a) {
+      const double d = partial[a];
+      double g[K];
+      for (int k = 0; k < K; ++k) g[k] = d * ad[k];
+      accumulate(static_cast<std::size_t>(index[a] - first), g);
+    }
   };
   // (Nodes outside the block's list can still receive adjoint-tangents, e.g. y in x * y for x in
   // the block, so the reverse sweep walks down the tape rather than the list.)
@@ -234,8 +235,65 @@ void hessian_sweep_block(const Tape<double>& tape, std::int32_t first, std::int3
   }
 }
 
-/// H V for all columns of V, in blocks of K.
-/// H V (V = nullptr: the dense H, up to rounding symmetric) for the taped range [first, output].
+/// For the identity blocks of a dense Hessian: the node of each input, each node's dependence
+/// interval, and, where most nodes meet few blocks, the list of nodes of each block of K inputs
+/// (see SweepScratch). `w.input_of_node` must be filled.
+template <int K>
+void index_dependence(const Tape<double>& tape, std::int32_t first, std::int32_t output, Eigen::Index n, SweepScratch& w) {
+  const std::size_t nodes = static_cast<std::size_t>(output + 1 - first);
+  const std::int32_t* index = tape.indices_data();
+  const std::uint32_t* begin = tape.begin_data();
+  w.node_of_input.assign(static_cast<std::size_t>(n), -1);
+  w.dep_lo.resize(nodes);
+  w.dep_hi.resize(nodes);
+  for (std::size_t l = 0; l < nodes; ++l) {
+    const std::int32_t i = first + static_cast<std::int32_t>(l);
+    std::int32_t lo = std::numeric_limits<std::int32_t>::max(), hi = -1;
+    if (begin[i] == begin[i + 1]) {
+      if (const std::int32_t in = w.input_of_node[l]; in >= 0) {
+        lo = hi = in;
+        w.node_of_input[static_cast<std::size_t>(in)] = static_cast<std::int32_t>(l);
+      }
+    }
+    for (std::uint32_t a = begin[i]; a < begin[i + 1]; ++a) {
+      const std::size_t j = static_cast<std::size_t>(index[a] - first);
+      lo = std::min(lo, w.dep_lo[j]);
+      hi = std::max(hi, w.dep_hi[j]);
+    }
+    w.dep_lo[l] = lo;
+    w.dep_hi[l] = hi;
+  }
+  // The nodes of each block of K inputs: those whose interval meets it. A dense function would list
+  // every node in every block; a separable one lists each node about once.
+  auto blocks_of = [&](std::size_t l) {
+    return std::pair<std::size_t, std::size_t>(static_cast<std::size_t>(w.dep_lo[l] / K), static_cast<std::size_t>(w.dep_hi[l] / K));
+  };
+  const std::size_t blocks = static_cast<std::size_t>((n + K - 1) / K);
+  w.block_begin.assign(blocks + 1, 0);
+  for (std::size_t l = 0; l < nodes; ++l) {
+    if (w.dep_hi[l] < 0) continue;
+    const auto [b0, b1] = blocks_of(l);
+    for (std::size_t blk = b0; blk <= b1; ++blk) ++w.block_begin[blk + 1];
+  }
+  for (std::size_t blk = 0; blk < blocks; ++blk) w.block_begin[blk + 1] += w.block_begin[blk];
+  const std::size_t total = w.block_begin[blocks];
+  if (2 * total > nodes * blocks || total > (std::size_t{1} << 26)) {
+    // Most nodes meet most blocks (a dense function), or the lists would be too large: the sweeps
+    // test the intervals node by node.
+    w.block_begin.clear();
+    return;
+  }
+  w.block_nodes.resize(total);
+  w.fill.assign(w.block_begin.begin(), w.block_begin.end() - 1);  // next free slot per block
+  for (std::size_t l = 0; l < nodes; ++l) {
+    if (w.dep_hi[l] < 0) continue;
+    const auto [b0, b1] = blocks_of(l);
+    for (std::size_t blk = b0; blk <= b1; ++blk) w.block_nodes[w.fill[blk]++] = static_cast<std::int32_t>(l);
+  }
+}
+
+/// H V (V = nullptr: the dense H, up to rounding symmetric) for the taped range [first, output],
+/// in blocks of K columns.
 /// `w.adjoint` and `w.input_of_node` must be filled by the caller.
 template <int K>
 void hessian_sweep(const Tape<double>& tape, std::int32_t first, std::int32_t output, const Eigen::MatrixXd* V,
@@ -262,58 +320,10 @@ void hessian_sweep(const Tape<double>& tape, std::int32_t first, std::int32_t ou
     if (w.curvature_of[l] < 0 && !w.needs_tangent[l]) continue;
     for (std::uint32_t a = begin[i]; a < begin[i + 1]; ++a) w.needs_tangent[static_cast<std::size_t>(index[a] - first)] = 1;
   }
-  if (V == nullptr) {
-    // Dependence intervals for the identity blocks (see SweepScratch).
-    w.node_of_input.assign(static_cast<std::size_t>(n), -1);
-    w.dep_lo.resize(nodes);
-    w.dep_hi.resize(nodes);
-    for (std::size_t l = 0; l < nodes; ++l) {
-      const std::int32_t i = first + static_cast<std::int32_t>(l);
-      std::int32_t lo = std::numeric_limits<std::int32_t>::max(), hi = -1;
-      if (begin[i] == begin[i + 1]) {
-        if (const std::int32_t in = w.input_of_node[l]; in >= 0) {
-          lo = hi = in;
-          w.node_of_input[static_cast<std::size_t>(in)] = static_cast<std::int32_t>(l);
-        }
-      }
-      for (std::uint32_t a = begin[i]; a < begin[i + 1]; ++a) {
-        const std::size_t j = static_cast<std::size_t>(index[a] - first);
-        lo = std::min(lo, w.dep_lo[j]);
-        hi = std::max(hi, w.dep_hi[j]);
-      }
-      w.dep_lo[l] = lo;
-      w.dep_hi[l] = hi;
-    }
-    // The nodes of each block of K inputs: those whose interval meets it. A dense function lists
-    // every node in every block (as many entries as the sweeps visit anyway); a separable one
-    // lists each node about once.
-    const std::size_t blocks = static_cast<std::size_t>((n + K - 1) / K);
-    w.block_begin.assign(blocks + 1, 0);
-    std::size_t total = 0;
-    for (std::size_t l = 0; l < nodes; ++l) {
-      if (w.dep_hi[l] < 0) continue;
-      for (std::size_t blk = static_cast<std::size_t>(w.dep_lo[l] / K); blk <= static_cast<std::size_t>(w.dep_hi[l] / K); ++blk)
-        ++w.block_begin[blk + 1];
-      total += static_cast<std::size_t>(w.dep_hi[l] / K - w.dep_lo[l] / K + 1);
-    }
-    if (2 * total > nodes * blocks || total > (std::size_t{1} << 26)) {
-      // Most nodes meet most blocks (a dense function): no lists, the sweeps test the intervals
-      // node by node.
-      w.block_begin.clear();
-    } else {
-      for (std::size_t blk = 0; blk < blocks; ++blk) w.block_begin[blk + 1] += w.block_begin[blk];
-      w.block_nodes.resize(total);
-      std::vector<std::int32_t>& fill = w.fill;  // next free slot per block
-      fill.assign(w.block_begin.begin(), w.block_begin.end() - 1);
-      for (std::size_t l = 0; l < nodes; ++l) {
-        if (w.dep_hi[l] < 0) continue;
-        for (std::size_t blk = static_cast<std::size_t>(w.dep_lo[l] / K); blk <= static_cast<std::size_t>(w.dep_hi[l] / K); ++blk)
-          w.block_nodes[static_cast<std::size_t>(fill[blk]++)] = static_cast<std::int32_t>(l);
-      }
-    }
-  } else {
+  if (V == nullptr)
+    index_dependence<K>(tape, first, output, n, w);
+  else
     w.block_begin.clear();
-  }
   for (Eigen::Index col = 0; col < cols; col += K) hessian_sweep_block<K>(tape, first, output, V, col, cols, HV, w);
 }
 

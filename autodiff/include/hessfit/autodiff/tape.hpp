@@ -173,11 +173,8 @@ class Tape {
   void materialize_runs() const {
     seal();
     const std::size_t nodes = run_first_.size();
-    for (std::size_t i = materialized_; i < nodes; ++i) {
-      const std::int32_t i0 = run_first_[i];
-      if (i0 < 0) continue;
-      for (std::uint32_t k = begin_[i], e = begin_[i + 1]; k < e; ++k) indices_[k] = i0 + static_cast<std::int32_t>(k - begin_[i]);
-    }
+    for (std::size_t i = materialized_; i < nodes; ++i)
+      if (run_first_[i] >= 0) write_run_indices(i, begin_[i + 1]);
     // The last node may still grow as a run: look at it again next time.
     materialized_ = nodes > 0 && run_next_ != kNoRun ? nodes - 1 : nodes;
   }
@@ -235,12 +232,17 @@ class Tape {
   // the node becomes an ordinary one.
   [[gnu::noinline]] void extend_scattered(std::int32_t node, std::int32_t a, T da) {  // da by value: no spill on the hot path
     const std::size_t i = static_cast<std::size_t>(node);
-    if (const std::int32_t i0 = run_first_[i]; i0 >= 0) {
-      for (std::size_t k = begin_[i]; k < nargs_; ++k) indices_[k] = i0 + static_cast<std::int32_t>(k - begin_[i]);
+    if (run_first_[i] >= 0) {
+      write_run_indices(i, nargs_);
       run_first_[i] = -1;
       run_next_ = kNoRun;
     }
     push_arg(a, da);
+  }
+  // The implied indices of run `node`'s arguments [begin_[node], end).
+  void write_run_indices(std::size_t node, std::size_t end) const {
+    const std::int32_t i0 = run_first_[node];
+    for (std::size_t k = begin_[node]; k < end; ++k) indices_[k] = i0 + static_cast<std::int32_t>(k - begin_[node]);
   }
   [[gnu::noinline, gnu::cold]] void grow_args() {
     args_capacity_ = std::max<std::size_t>(4096, 2 * args_capacity_);

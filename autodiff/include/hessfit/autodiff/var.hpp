@@ -34,11 +34,11 @@ class Var {
   /// The same when the caller knows whether `node` may still grow (Tape::extendable).
   Var(T value, double coeff, std::int32_t node, bool sum) : val_(std::move(value)), coeff_(coeff), index_(node), sum_(sum) {}
 
-  Var(const Var& o) : val_(o.val_), coeff_(o.coeff_), index_(o.index_), sum_(o.sum_) { share(); }
+  Var(const Var& o) : val_(o.val_), coeff_(o.coeff_), index_(o.index_), sum_(o.sum_) { note_shared(); }
   Var(Var&& o) noexcept = default;
   Var& operator=(const Var& o) {
     val_ = o.val_, coeff_ = o.coeff_, index_ = o.index_, sum_ = o.sum_;
-    share();
+    note_shared();
     return *this;
   }
   Var& operator=(Var&& o) noexcept = default;
@@ -48,8 +48,11 @@ class Var {
   double coeff() const { return coeff_; }
   std::int32_t index() const { return index_; }
   bool on_tape() const { return index_ >= 0; }
-  /// The node is a sum that may still grow in place (false for inputs, nonlinear nodes, constants).
-  bool may_grow() const { return sum_; }
+  /// A second Var now refers to this node (used by operations): a sum may no longer grow in place.
+  /// Only sums need the tape, so copying an input or a nonlinear node touches nothing but the Var.
+  void note_shared() const {
+    if (sum_) Tape<T>::active().note_shared(index_);
+  }
 
   /// Records a new independent variable on the active tape.
   static Var input(T value) { return Var(std::move(value), 1.0, Tape<T>::active().push_input(), false); }
@@ -69,29 +72,24 @@ class Var {
     return *this;
   }
   Var& operator*=(double c) {
-    share();  // a sum that may grow has coefficient 1 (see accumulate)
+    note_shared();  // a sum that may grow has coefficient 1 (see accumulate)
     val_ *= c, coeff_ *= c;
     if (c == 0.0) index_ = -1, sum_ = false;
     return *this;
   }
   Var& operator/=(double c) {
-    share();
+    note_shared();
     val_ /= c, coeff_ /= c;
     return *this;
   }
 
  private:
-  // A second Var now refers to this node: a sum may no longer grow in place. Only sums need the
-  // tape, so copying an input or a nonlinear node touches nothing but the Var.
-  void share() const {
-    if (sum_) Tape<T>::active().note_shared(index_);
-  }
 
   // this += sign * o. The hot path (this Var is the only reference to the tape's extendable node)
   // appends o as one more argument of that sum; everything else is out of line and takes its
   // operands by value, so that a Var accumulated in a loop can live in registers.
   // Invariant: a Var on the extendable node has coefficient 1, since every operation that scales a
-  // Var in place or makes a second reference to its node calls share() / note_shared() first.
+  // Var in place or makes a second reference to its node calls note_shared() first.
   HESSFIT_AD_INLINE Var& accumulate(const Var& o, double sign) {
     if (!o.on_tape()) {
       val_ += sign * o.val_;
@@ -151,17 +149,9 @@ template <class T>
 HESSFIT_AD_INLINE Var<T> operator+(const Var<T>& x) {
   return x;
 }
-namespace detail {
-// A second Var will refer to x's node: a sum may no longer grow in place.
-template <class T>
-HESSFIT_AD_INLINE void note_shared(const Var<T>& x) {
-  if (x.may_grow()) Tape<T>::active().note_shared(x.index());
-}
-}  // namespace detail
-
 template <class T>
 HESSFIT_AD_INLINE Var<T> operator-(const Var<T>& x) {
-  detail::note_shared(x);
+  x.note_shared();
   return Var<T>(T(-x.value()), -x.coeff(), x.index(), false);
 }
 
@@ -173,14 +163,9 @@ Var<T> var_linear2(Var<T> x, double a, Var<T> y, double b) {
                  : T(b == 1.0 ? y.value() - x.value() : -(x.value() + y.value()));
   if (!x.on_tape() && !y.on_tape()) return Var<T>(std::move(v));
   auto& tape = Tape<T>::active();
-  if (!y.on_tape()) {
-    note_shared(x);
-    return Var<T>(std::move(v), a * x.coeff(), x.index(), false);
-  }
-  if (!x.on_tape()) {
-    note_shared(y);
-    return Var<T>(std::move(v), b * y.coeff(), y.index(), false);
-  }
+  // (x and y are copies: their copy constructors have noted the second reference to their nodes.)
+  if (!y.on_tape()) return Var<T>(std::move(v), a * x.coeff(), x.index(), false);
+  if (!x.on_tape()) return Var<T>(std::move(v), b * y.coeff(), y.index(), false);
   return Var<T>(std::move(v), 1.0, tape.push_linear(x.index(), T(a * x.coeff()), y.index(), T(b * y.coeff())));
 }
 }  // namespace detail
@@ -261,7 +246,7 @@ HESSFIT_AD_INLINE Var<T> operator/(const Var<T>& x, const Var<T>& y) {
 
 template <class T>
 HESSFIT_AD_INLINE Var<T> operator+(const Var<T>& x, double c) {
-  detail::note_shared(x);
+  x.note_shared();
   return Var<T>(T(x.value() + c), x.coeff(), x.index(), false);
 }
 template <class T>
@@ -270,17 +255,17 @@ HESSFIT_AD_INLINE Var<T> operator+(double c, const Var<T>& x) {
 }
 template <class T>
 HESSFIT_AD_INLINE Var<T> operator-(const Var<T>& x, double c) {
-  detail::note_shared(x);
+  x.note_shared();
   return Var<T>(T(x.value() - c), x.coeff(), x.index(), false);
 }
 template <class T>
 HESSFIT_AD_INLINE Var<T> operator-(double c, const Var<T>& x) {
-  detail::note_shared(x);
+  x.note_shared();
   return Var<T>(T(c - x.value()), -x.coeff(), x.index(), false);
 }
 template <class T>
 HESSFIT_AD_INLINE Var<T> operator*(const Var<T>& x, double c) {
-  detail::note_shared(x);
+  x.note_shared();
   return Var<T>(T(x.value() * c), x.coeff() * c, x.index(), false);
 }
 template <class T>
@@ -290,7 +275,7 @@ HESSFIT_AD_INLINE Var<T> operator*(double c, const Var<T>& x) {
 template <class T>
 HESSFIT_AD_INLINE Var<T> operator/(const Var<T>& x, double c) {
   if (!x.on_tape()) return Var<T>(T(x.value() / c));
-  detail::note_shared(x);
+  x.note_shared();
   return Var<T>(T(x.value() / c), x.coeff() / c, x.index(), false);
 }
 template <class T>
