@@ -29,11 +29,7 @@ struct InspectFlags {
 };
 
 /// Six significant digits (derived values: yields, widths).
-std::string rounded(double x) {
-  char buf[32];
-  const auto res = std::to_chars(buf, buf + sizeof buf, x, std::chars_format::general, 6);
-  return std::string(buf, res.ptr);
-}
+std::string rounded(double x) { return format_significant(x, 6); }
 
 std::string constraint_text(const lh::Parameter& p) {
   switch (p.constraint) {
@@ -103,7 +99,7 @@ void print_text(std::ostream& out, const InspectFlags& f, const lh::Workspace& w
     if (ws.measurements()[i].name == model.measurement()) index = i;
   out << "workspace    " << ws.source() << " (version " << ws.version() << ")\n";
   out << "measurement  " << model.measurement() << " (" << index + 1 << " of " << ws.measurements().size()
-      << "), POI " << model.poi().name << "\n";
+      << "), POI " << (model.has_poi() ? model.poi().name : std::string("none")) << "\n";
   out << "model        " << model.channels().size() << (model.channels().size() == 1 ? " channel, " : " channels, ")
       << model.main_bins() << (model.main_bins() == 1 ? " bin, " : " bins, ") << sample_names.size() << " samples ("
       << samples << " in channels), " << modifiers << " modifiers, " << model.size() << " parameters (" << model.free_parameters() << " free)\n";
@@ -139,7 +135,7 @@ void print_text(std::ostream& out, const InspectFlags& f, const lh::Workspace& w
   for (std::size_t i = 0; i < model.size(); ++i) {
     const lh::Parameter& p = model.parameters()[i];
     rows.push_back({std::to_string(i), p.name, type_text(model, p), shortest_number(p.init), shortest_number(p.bounds.lower),
-                    shortest_number(p.bounds.upper), p.fixed ? "fixed" : "", i == model.poi().index ? "POI" : constraint_text(p)});
+                    shortest_number(p.bounds.upper), p.fixed ? "fixed" : "", model.has_poi() && i == model.poi().index ? "POI" : constraint_text(p)});
   }
   print_table(out, rows, {true, false, false, true, true, true, false, false});
 }
@@ -152,7 +148,8 @@ nlohmann::ordered_json to_json(const lh::Workspace& ws, const lh::Model& model, 
   j["measurements"] = nlohmann::ordered_json::array();
   for (const auto& m : ws.measurements()) j["measurements"].push_back(m.name);
   j["patch"] = patch.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(patch);
-  j["poi"] = {{"name", model.poi().name}, {"index", model.poi().index}};
+  if (model.has_poi()) j["poi"] = {{"name", model.poi().name}, {"index", model.poi().index}};
+  else j["poi"] = nullptr;
   j["interpolation"] = {{"normsys", lh::to_string(model.options().normsys)},
                         {"histosys", lh::to_string(model.options().histosys)}};
   j["channels"] = nlohmann::ordered_json::array();

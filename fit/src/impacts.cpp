@@ -76,7 +76,7 @@ ImpactsResult impacts(const Objective& objective, const MinimizeResult& minimum,
   std::vector<Eigen::VectorXd> lowered(static_cast<std::size_t>(tasks));
   std::vector<double> lowered_f(static_cast<std::size_t>(tasks), std::numeric_limits<double>::infinity());
   const double new_min_tol = options.profile.new_minimum_tolerance * objective.errordef() / kErrorDefNll;
-  const detail::Chord chord = detail::Chord::at(objective, minimum);
+  const Chord chord = Chord::at(objective, minimum);
   detail::parallel_for(tasks, options.profile.threads, [&](int task) {
     Impact& impact = list[static_cast<std::size_t>(task / 2)];
     const double sign = task % 2 == 0 ? 1.0 : -1.0;
@@ -94,7 +94,7 @@ ImpactsResult impacts(const Objective& objective, const MinimizeResult& minimum,
     }
     Eigen::VectorXd from = minimum.x;
     double from_theta = impact.value;
-    Eigen::VectorXd predictor = detail::linear_predictor(objective, minimum.hessian, moved, unit);
+    Eigen::VectorXd predictor = linear_predictor(objective, minimum.hessian, moved, unit);
     for (const Shift& shift : shifts) {
       ImpactRefit& refit = *shift.refit;
       const double wanted = impact.value + sign * shift.sigma;
@@ -102,9 +102,9 @@ ImpactsResult impacts(const Objective& objective, const MinimizeResult& minimum,
       refit.theta = theta;
       refit.clipped = theta != wanted;
       const Eigen::VectorXd value = Eigen::VectorXd::Constant(1, theta);
-      const Eigen::VectorXd start = detail::predicted_start(objective, from, predictor, theta - from_theta, moved, value);
+      const Eigen::VectorXd start = predicted_start(objective, from, predictor, theta - from_theta, moved, value);
       const MinimizeResult fit =
-          detail::conditional_minimum(objective, moved, value, start, options.profile.conditional, &chord);
+          conditional_minimum(objective, moved, value, start, options.profile.conditional, &chord);
       refit.termination = fit.termination;
       refit.delta_poi = fit.x[m] - result.poi_value;
       if (fit.converged() && fit.fval < minimum.fval - new_min_tol &&
@@ -115,7 +115,7 @@ ImpactsResult impacts(const Objective& objective, const MinimizeResult& minimum,
       if (fit.converged()) {
         from = fit.x;
         from_theta = theta;
-        predictor = detail::linear_predictor(objective, fit.hessian, moved, unit);
+        predictor = linear_predictor(objective, fit.hessian, moved, unit);
       }
     }
   });

@@ -18,6 +18,12 @@ std::string to_string(Method method) {
   return "unknown";
 }
 
+std::optional<Method> parse_method(std::string_view name) {
+  for (const Method m : {Method::kAuto, Method::kNewton, Method::kLbfgs, Method::kBfgs})
+    if (to_string(m) == name) return m;
+  return std::nullopt;
+}
+
 std::string to_string(Termination termination) {
   switch (termination) {
     case Termination::kConverged: return "converged";

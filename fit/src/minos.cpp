@@ -97,7 +97,7 @@ MinosResult minos(const Objective& objective, const MinimizeResult& minimum,
   ray_options.profile = options.profile;
   ray_options.tolerance = options.tolerance;
   ray_options.max_fits = options.max_fits;
-  const detail::Chord chord = detail::Chord::at(objective, minimum);
+  const Chord chord = Chord::at(objective, minimum);
   ray_options.chord = &chord;
 
   const int tasks = 2 * static_cast<int>(indices.size());

@@ -1,5 +1,7 @@
 #include "hessfit/fit/objective.hpp"
 
+#include "hessfit/common/text.hpp"
+
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
@@ -7,12 +9,7 @@
 namespace hessfit::fit {
 namespace {
 
-std::string describe(double v) {
-  std::ostringstream os;
-  os.precision(17);
-  os << v;
-  return os.str();
-}
+std::string describe(double v) { return format_shortest(v); }
 
 }  // namespace
 
@@ -34,7 +31,7 @@ Objective Objective::from_functions(Functions functions, std::vector<std::string
   }
   if (!(errordef > 0.0)) problems.push_back("error definition " + describe(errordef) + " is not > 0");
 
-  auto shared = std::make_shared<Shared>();
+  auto shared = std::make_shared<Names>();
   for (std::size_t i = 0; i < n; ++i) {
     if (names[i].empty()) problems.push_back("parameter " + std::to_string(i) + " has an empty name");
     if (!shared->index.emplace(names[i], static_cast<int>(i)).second) {
@@ -58,11 +55,11 @@ Objective Objective::from_functions(Functions functions, std::vector<std::string
     for (std::size_t k = 0; k < problems.size(); ++k) message += (k ? "; " : "") + problems[k];
     throw std::invalid_argument(message);
   }
-  shared->functions = std::move(functions);
   shared->names = std::move(names);
 
   Objective objective;
-  objective.shared_ = std::move(shared);
+  objective.functions_ = std::make_shared<const Functions>(std::move(functions));
+  objective.names_ = std::move(shared);
   objective.values_ = std::move(init);
   objective.bounds_ = std::move(bounds);
   objective.fixed_.assign(n, false);
@@ -70,9 +67,17 @@ Objective Objective::from_functions(Functions functions, std::vector<std::string
   return objective;
 }
 
+Objective Objective::with_functions(Functions functions) const {
+  if (!functions.gradient || !functions.hessian)
+    throw std::invalid_argument("hessfit::fit::Objective::with_functions: no gradient or no Hessian function");
+  Objective o = *this;
+  o.functions_ = std::make_shared<const Functions>(std::move(functions));
+  return o;
+}
+
 std::optional<int> Objective::find(std::string_view name) const {
-  const auto it = shared_->index.find(std::string(name));
-  if (it == shared_->index.end()) return std::nullopt;
+  const auto it = names_->index.find(std::string(name));
+  if (it == names_->index.end()) return std::nullopt;
   return it->second;
 }
 
@@ -144,18 +149,18 @@ void Objective::set_errordef(double errordef) {
 }
 
 double Objective::value(const Eigen::VectorXd& x) const {
-  if (shared_->functions.value) return shared_->functions.value(x);
+  if (functions_->value) return functions_->value(x);
   Eigen::VectorXd g;
-  return shared_->functions.gradient(x, g);
+  return functions_->gradient(x, g);
 }
 
 double Objective::value_and_gradient(const Eigen::VectorXd& x, Eigen::VectorXd& g) const {
-  return shared_->functions.gradient(x, g);
+  return functions_->gradient(x, g);
 }
 
 double Objective::value_gradient_hessian(const Eigen::VectorXd& x, Eigen::VectorXd& g,
                                          Eigen::MatrixXd& h) const {
-  return shared_->functions.hessian(x, g, h);
+  return functions_->hessian(x, g, h);
 }
 
 }  // namespace hessfit::fit

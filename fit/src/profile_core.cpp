@@ -12,6 +12,9 @@
 
 namespace hessfit::fit {
 
+using detail::Counters;
+using detail::hessian_scale;
+
 double chi_square_quantile(double cl, int dof) {
   if (!(cl > 0.0 && cl < 1.0) || dof < 1) {
     throw std::invalid_argument("hessfit::fit::chi_square_quantile: need 0 < cl < 1 and dof >= 1, got cl = " +
@@ -35,8 +38,6 @@ MinimizeResult conditional_fit(const Objective& objective, const std::vector<std
   const Eigen::VectorXd& from = start.size() == objective.size() ? start : conditional.values();
   return minimize(conditional, from, options);
 }
-
-namespace detail {
 
 int resolve_threads(int threads, int tasks) {
   int t = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
@@ -219,6 +220,7 @@ bool better_fit(const MinimizeResult& a, const MinimizeResult& b) {
   return a.fval < b.fval;
 }
 
+namespace detail {
 namespace {
 
 std::string fmt(const char* format, double a, double b = 0.0) {

@@ -61,15 +61,15 @@ ProfileScan profile_scan(const Objective& objective, const MinimizeResult& minim
   scan.points.resize(values.size());
   const std::vector<int> moved{i};
   const Eigen::VectorXd unit = Eigen::VectorXd::Ones(1);
-  const Eigen::VectorXd predictor0 = detail::linear_predictor(objective, minimum.hessian, moved, unit);
+  const Eigen::VectorXd predictor0 = linear_predictor(objective, minimum.hessian, moved, unit);
   const MinimizeOptions& fit_options = options.profile.conditional;
-  const detail::Chord chord = detail::Chord::at(objective, minimum);
+  const Chord chord = Chord::at(objective, minimum);
 
   auto fit_at = [&](double v, const Eigen::VectorXd& from, const Eigen::VectorXd& predictor,
                     double from_v) {
     const Eigen::VectorXd value = Eigen::VectorXd::Constant(1, v);
-    const Eigen::VectorXd start = detail::predicted_start(objective, from, predictor, v - from_v, moved, value);
-    return detail::conditional_minimum(objective, moved, value, start, fit_options, &chord);
+    const Eigen::VectorXd start = predicted_start(objective, from, predictor, v - from_v, moved, value);
+    return conditional_minimum(objective, moved, value, start, fit_options, &chord);
   };
 
   // Phase 1 (optional): every point from the global minimum, independently.
@@ -99,12 +99,12 @@ ProfileScan profile_scan(const Objective& objective, const MinimizeResult& minim
     for (const int k : chains[static_cast<std::size_t>(c)]) {
       const double v = values[static_cast<std::size_t>(k)];
       MinimizeResult fit = fit_at(v, from, predictor, from_v);
-      if (options.two_starts && detail::better_fit(direct[static_cast<std::size_t>(k)], fit)) {
+      if (options.two_starts && better_fit(direct[static_cast<std::size_t>(k)], fit)) {
         fit = std::move(direct[static_cast<std::size_t>(k)]);
       }
       from = fit.x;
       from_v = v;
-      predictor = detail::linear_predictor(objective, fit.hessian, moved, unit);
+      predictor = linear_predictor(objective, fit.hessian, moved, unit);
       chosen[static_cast<std::size_t>(k)] = std::move(fit);
     }
   });
@@ -175,7 +175,7 @@ Contour profile_contour(const Objective& objective, const MinimizeResult& minimu
   ray_options.profile = options.profile;
   ray_options.tolerance = options.tolerance;
   ray_options.max_fits = options.max_fits;
-  const detail::Chord chord = detail::Chord::at(objective, minimum);
+  const Chord chord = Chord::at(objective, minimum);
   ray_options.chord = &chord;
 
   contour.points.resize(static_cast<std::size_t>(options.points));

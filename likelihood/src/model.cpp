@@ -1,5 +1,7 @@
 #include "hessfit/likelihood/model.hpp"
 
+#include "hessfit/common/text.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <numbers>
@@ -77,95 +79,76 @@ std::optional<std::size_t> Model::find_parameter(std::string_view name) const no
   return std::nullopt;
 }
 
-namespace {
-
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
-}
-
-}  // namespace
-
 std::size_t Model::parameter_index(std::string_view name) const {
   if (auto i = find_parameter(name)) return *i;
-  std::vector<std::pair<std::size_t, std::size_t>> scored;
-  for (std::size_t i = 0; i < names_.size(); ++i) scored.emplace_back(edit_distance(name, names_[i]), i);
-  std::sort(scored.begin(), scored.end());
   std::string close;
-  for (std::size_t k = 0; k < scored.size() && k < 3; ++k) close += (k ? ", '" : "'") + names_[scored[k].second] + "'";
+  for (const auto& n : closest_names(name, names_, 3)) close += (close.empty() ? "'" : ", '") + n + "'";
   throw std::invalid_argument("no parameter is called '" + std::string(name) + "'" +
                               (close.empty() ? std::string() : " (closest: " + close + ")"));
 }
 
-Eigen::VectorXd Model::data() const {
-  Eigen::VectorXd d(main_data_.size() + auxdata_.size());
-  d << main_data_, auxdata_;
+namespace detail {
+
+DataConstants data_constants(const Tables& t, DataView data) noexcept {
+  DataConstants c;
+  for (std::size_t b = 0; b < t.bins.size(); ++b) {
+    c.main += poisson_constant(data.main[b]);
+    c.main_lgamma += std::lgamma(data.main[b] + 1.0);
+  }
+  for (const PoissonTerm& p : t.poisson) {
+    c.poisson += poisson_constant(data.aux[p.aux]);
+    c.poisson_lgamma += std::lgamma(data.aux[p.aux] + 1.0);
+  }
+  return c;
+}
+
+}  // namespace detail
+
+Data Model::data(Eigen::VectorXd values) const {
+  const std::size_t n_main = main_bins();
+  if (static_cast<std::size_t>(values.size()) != data_size())
+    throw std::invalid_argument("a data set for this model has " + std::to_string(data_size()) + " values (" +
+                                std::to_string(n_main) + " main bins and " + std::to_string(aux_params_.size()) +
+                                " auxiliary data), got " + std::to_string(values.size()));
+  for (std::size_t c = 0; c < channels_.size(); ++c)
+    for (std::size_t b = 0; b < channels_[c].bins; ++b) {
+      const std::size_t i = channels_[c].offset + b;
+      const double v = values[static_cast<Eigen::Index>(i)];
+      if (!(v >= 0.0) || !std::isfinite(v))
+        throw std::invalid_argument("data[" + std::to_string(i) + "] (channel '" + channels_[c].name + "', bin " +
+                                    std::to_string(b) + ") must be a finite count >= 0, got " + format_shortest(v));
+    }
+  for (std::size_t k = 0; k < aux_params_.size(); ++k) {
+    const Parameter& p = parameters_[aux_params_[k]];
+    const double v = values[static_cast<Eigen::Index>(n_main + k)];
+    if (!std::isfinite(v) || (p.constraint == Constraint::kPoisson && v < 0.0))
+      throw std::invalid_argument("data[" + std::to_string(n_main + k) + "] (auxiliary datum of '" + p.name + "', " +
+                                  std::string(to_string(p.constraint)) + " constraint) must be " +
+                                  (p.constraint == Constraint::kPoisson ? "a finite count >= 0" : "finite") + ", got " +
+                                  format_shortest(v));
+  }
+  Data d;
+  d.values_ = std::move(values);
+  d.main_size_ = n_main;
+  d.constants_ = detail::data_constants(tables_, d.view());
   return d;
 }
 
-Model Model::with_data(const Eigen::VectorXd& main_data, const Eigen::VectorXd& auxdata) const {
-  Model m = *this;
-  m.set_data(main_data, auxdata);
-  return m;
+NllTerms Model::nll_constant_terms(const Data& data) const {
+  check_data(data);
+  double gauss = 0.0;
+  for (const detail::GaussTerm& g : tables_.gauss) {
+    const Parameter& p = parameters_[g.param];
+    gauss += std::log(p.sigma) + 0.5 * std::log(2.0 * std::numbers::pi);
+  }
+  return {data.constants_.main_lgamma, gauss, data.constants_.poisson_lgamma};
 }
 
-void Model::set_data(const Eigen::VectorXd& main_data, const Eigen::VectorXd& auxdata) {
-  if (static_cast<std::size_t>(main_data.size()) != tables_.bins.size() ||
-      static_cast<std::size_t>(auxdata.size()) != aux_params_.size())
-    throw std::invalid_argument("hessfit::likelihood::Model::with_data: expected " + std::to_string(tables_.bins.size()) +
-                                " main bins and " + std::to_string(aux_params_.size()) + " auxiliary data, got " +
-                                std::to_string(main_data.size()) + " and " + std::to_string(auxdata.size()));
-  for (Eigen::Index i = 0; i < main_data.size(); ++i)
-    if (!(main_data[i] >= 0.0))
-      throw std::invalid_argument("hessfit::likelihood::Model::with_data: main data[" + std::to_string(i) +
-                                  "] must be a count >= 0");
-  main_data_ = main_data;
-  auxdata_ = auxdata;
-  tables_.main_constant = 0.0;
-  constant_terms_ = {};
-  for (std::size_t b = 0; b < tables_.bins.size(); ++b) {
-    const double n = main_data[static_cast<Eigen::Index>(b)];
-    tables_.bins[b].observed = n;
-    tables_.bins[b].inv_observed = n > 0.0 ? 1.0 / n : 0.0;
-    tables_.main_constant += detail::poisson_constant(n);
-    constant_terms_.main += std::lgamma(n + 1.0);
-  }
-  // Gaussian and Poisson terms are in parameter order, as are the auxiliary data.
-  tables_.gauss_constant = 0.0;
-  tables_.poisson_constant = 0.0;
-  std::size_t g = 0, p = 0;
-  for (std::size_t k = 0; k < aux_params_.size(); ++k) {
-    Parameter& par = parameters_[aux_params_[k]];
-    par.auxdata = auxdata[static_cast<Eigen::Index>(k)];
-    if (par.constraint == Constraint::kGaussian) {
-      tables_.gauss[g++].aux = par.auxdata;
-      tables_.gauss_constant += std::log(par.sigma) + 0.5 * std::log(2.0 * std::numbers::pi);
-      constant_terms_.gauss += std::log(par.sigma) + 0.5 * std::log(2.0 * std::numbers::pi);
-    } else {
-      if (!(par.auxdata >= 0.0))
-        throw std::invalid_argument("hessfit::likelihood::Model::with_data: auxiliary count of '" + par.name +
-                                    "' must be >= 0");
-      tables_.poisson[p++].aux = par.auxdata;
-      tables_.poisson_constant += detail::poisson_constant(par.auxdata);
-      constant_terms_.poisson += std::lgamma(par.auxdata + 1.0);
-    }
-  }
-}
-
-NllTerms Model::nll_terms(const Eigen::VectorXd& x) const {
+NllTerms Model::nll_terms(const Eigen::VectorXd& x, const Data& data) const {
   check_size(static_cast<std::size_t>(x.size()));
-  const auto parts = detail::nll_parts<double>(tables_, x);
-  return {parts[0] + tables_.main_constant, parts[1] + tables_.gauss_constant, parts[2] + tables_.poisson_constant};
+  check_data(data);
+  const auto parts = detail::nll_parts<double>(tables_, x, data.view());
+  return {parts[0] + data.constants_.main, parts[1] + tables_.gauss_constant, parts[2] + data.constants_.poisson};
 }
 
 Eigen::VectorXd Model::expected_main_data(const Eigen::VectorXd& x) const {

@@ -358,7 +358,7 @@ void ModelBuilder::apply_configuration() {
         for (std::size_t i = 0; i < d.size; ++i)
           if (!(d.sigmas[i] > 0.0))
             problem(detail::located(element(member(path, "sigmas"), i), where),
-                    "is " + detail::format_number(d.sigmas[i]) + ", a Gaussian width must be > 0");
+                    "is " + format_shortest(d.sigmas[i]) + ", a Gaussian width must be > 0");
       }
     }
     if (config.factors) {
@@ -369,14 +369,14 @@ void ModelBuilder::apply_configuration() {
         for (std::size_t i = 0; i < d.size; ++i)
           if (!(d.factors[i] > 0.0))
             problem(detail::located(element(member(path, "factors"), i), where),
-                    "is " + detail::format_number(d.factors[i]) + ", a Poisson constraint factor must be > 0");
+                    "is " + format_shortest(d.factors[i]) + ", a Poisson constraint factor must be > 0");
       }
     }
     if (has_aux && config.auxdata && d.constraint == Constraint::kPoisson) {
       for (std::size_t i = 0; i < d.auxdata.size(); ++i)
         if (d.auxdata[i] < 0.0)
           problem(detail::located(element(member(path, "auxdata"), i), where),
-                  "is " + detail::format_number(d.auxdata[i]) + ", a Poisson auxiliary count must be >= 0");
+                  "is " + format_shortest(d.auxdata[i]) + ", a Poisson auxiliary count must be >= 0");
     }
   }
   // lumi has no defaults in pyhf: the measurement must give all four.
@@ -412,17 +412,27 @@ void ModelBuilder::check_inits() {
       }
       const std::string name = d.scalar ? d.name : d.name + "[" + std::to_string(i) + "]";
       problem(detail::located(path, "parameter " + quote(name)),
-              "init " + detail::format_number(init) + " is outside the bounds [" + detail::format_number(b.lower) +
-                  ", " + detail::format_number(b.upper) + "]");
+              "init " + format_shortest(init) + " is outside the bounds [" + format_shortest(b.lower) +
+                  ", " + format_shortest(b.upper) + "]");
     }
   }
 }
 
 void ModelBuilder::find_poi() {
+  if (options_.no_poi) return;  // pyhf's poi_name=None: the name stays ""
   const std::string& name = options_.poi.empty() ? measurement_.poi : options_.poi;
   const std::string path = options_.poi.empty() ? member(member(element("measurements", measurement_index_), "config"), "poi") : "";
   const std::string origin = options_.poi.empty() ? "" : " (requested POI)";
   const auto it = draft_of_.find(name);
+  if (it == draft_of_.end() && options_.poi.empty()) {
+    // A published background-only workspace: the measurement names the signal strength of a
+    // signal sample that only a patch adds. Fit it without a POI rather than refuse it.
+    model_.warnings_.push_back(path + ": the measurement's POI " + quote(name) +
+                               " is not a parameter of the model (a background-only workspace?): the model has no POI. "
+                               "pyhf refuses this model unless it is built with poi_name=None; set a POI with "
+                               "'model.poi' (--poi) to test hypotheses");
+    return;
+  }
   if (it == draft_of_.end()) {
     std::vector<std::string> candidates;
     for (const Draft& d : drafts_)
@@ -613,13 +623,19 @@ void ModelBuilder::make_tables() {
     }
   }
   t.channel_offsets.push_back(static_cast<Index>(t.bins.size()));
-  for (std::size_t i = 0; i < model_.parameters_.size(); ++i) {
+  // Constraint terms in parameter order, each pointing at its auxiliary datum.
+  for (std::size_t k = 0; k < model_.aux_params_.size(); ++k) {
+    const std::size_t i = model_.aux_params_[k];
     const Parameter& p = model_.parameters_[i];
-    if (p.constraint == Constraint::kGaussian) t.gauss.push_back({static_cast<Index>(i), p.auxdata, 0.5 / (p.sigma * p.sigma)});
-    if (p.constraint == Constraint::kPoisson) t.poisson.push_back({static_cast<Index>(i), p.auxdata, p.factor});
+    if (p.constraint == Constraint::kGaussian) {
+      t.gauss.push_back({static_cast<Index>(i), static_cast<Index>(k), 0.5 / (p.sigma * p.sigma)});
+      t.gauss_constant += std::log(p.sigma) + 0.5 * std::log(2.0 * std::numbers::pi);
+    }
+    if (p.constraint == Constraint::kPoisson) t.poisson.push_back({static_cast<Index>(i), static_cast<Index>(k), p.factor});
   }
-  model_.set_data(Eigen::Map<const Eigen::VectorXd>(main_data.data(), static_cast<Eigen::Index>(main_data.size())),
-                  model_.auxdata_);
+  Eigen::VectorXd values(static_cast<Eigen::Index>(main_data.size()) + model_.auxdata_.size());
+  values << Eigen::Map<const Eigen::VectorXd>(main_data.data(), static_cast<Eigen::Index>(main_data.size())), model_.auxdata_;
+  model_.observed_ = model_.data(std::move(values));
 }
 
 Model ModelBuilder::build() {

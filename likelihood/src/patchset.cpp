@@ -32,7 +32,7 @@ bool is_hex(const std::string& s, std::size_t length) {
 }
 
 std::string value_text(const PatchValue& v) {
-  if (const double* d = std::get_if<double>(&v)) return detail::format_number(*d);
+  if (const double* d = std::get_if<double>(&v)) return format_shortest(*d);
   return quote(std::get<std::string>(v));
 }
 

@@ -15,12 +15,6 @@ std::string join_list(const std::vector<std::string>& items, std::size_t limit) 
   return out;
 }
 
-std::string format_number(double x) {
-  char buf[64];
-  const auto res = std::to_chars(buf, buf + sizeof buf, x);
-  return std::string(buf, res.ptr);
-}
-
 std::string describe_type(const json& v) {
   switch (v.type()) {
     case json::value_t::object: return "an object";

@@ -1,6 +1,8 @@
 // Internal: helpers that check JSON values against a schema while collecting every problem.
 #pragma once
 
+#include "hessfit/common/text.hpp"
+
 #include <initializer_list>
 #include <optional>
 #include <string>

@@ -103,7 +103,7 @@ std::optional<Modifier> read_modifier(Checker& check, const json& m, const std::
         }
         if (!(*v > 0.0)) {
           check.add(located(member(data_path, key), context),
-                    "is " + detail::format_number(*v) + ", must be > 0 (normsys interpolation takes its logarithm)");
+                    "is " + format_shortest(*v) + ", must be > 0 (normsys interpolation takes its logarithm)");
           good = false;
         }
         (std::string_view(key) == "lo" ? mod.lo : mod.hi) = *v;
@@ -266,7 +266,7 @@ void read_observations(Checker& check, const json& doc, const std::vector<Channe
         for (std::size_t b = 0; b < data->size(); ++b)
           if ((*data)[b] < 0.0)
             check.add(located(element(member(path, "data"), b), where),
-                      "is " + detail::format_number((*data)[b]) + ", an observed count must be >= 0");
+                      "is " + format_shortest((*data)[b]) + ", an observed count must be >= 0");
         obs.data = std::move(*data);
       }
     }
@@ -317,8 +317,8 @@ std::optional<ParameterConfig> read_parameter_config(Checker& check, const json&
           continue;
         }
         if ((*pair)[0] > (*pair)[1]) {
-          check.add(located(ip, where), "lower bound " + detail::format_number((*pair)[0]) +
-                                            " is above upper bound " + detail::format_number((*pair)[1]));
+          check.add(located(ip, where), "lower bound " + format_shortest((*pair)[0]) +
+                                            " is above upper bound " + format_shortest((*pair)[1]));
           good = false;
           continue;
         }

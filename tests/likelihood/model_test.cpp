@@ -7,6 +7,7 @@
 #include <numbers>
 #include <thread>
 
+#include "hessfit/autodiff.hpp"
 #include "hessfit/likelihood.hpp"
 #include "shared_data.hpp"
 
@@ -167,16 +168,69 @@ TEST(ExampleModel, FixedParametersKeepTheirConstraintTerms) {
   EXPECT_EQ(fixed.nll(x), free.nll(x));
 }
 
-TEST(ExampleModel, WithDataReplacesObservationsAndAuxiliaryData) {
+TEST(ExampleModel, NllOnOtherDataReplacesObservationsAndAuxiliaryData) {
   const Model m = model_of(example());
   const Eigen::VectorXd asimov_main = m.expected_main_data(m.init());
-  const Model asimov = m.with_data(asimov_main, m.auxdata());
-  EXPECT_EQ(asimov.main_data(), asimov_main);
+  Eigen::VectorXd values(m.data_size());
+  values << asimov_main, m.auxdata();
+  const Data asimov = m.data(values);
+  EXPECT_EQ(asimov.main(), asimov_main);
+  EXPECT_EQ(asimov.aux(), m.auxdata());
   const Eigen::VectorXd x = point(0.4, 1.01, 1.3, -0.7, 1.02, 0.97);
   const auto nu = ExampleByHand{}.rates(x);
   const double gauss = ExampleByHand{}.nll(x) - poisson_nll(nu[0], 53) - poisson_nll(nu[1], 61);
-  EXPECT_NEAR(asimov.nll(x), poisson_nll(nu[0], asimov_main[0]) + poisson_nll(nu[1], asimov_main[1]) + gauss, 1e-11);
-  EXPECT_THROW((void)m.with_data(Eigen::VectorXd::Ones(3), m.auxdata()), std::invalid_argument);
+  EXPECT_NEAR(m.nll(x, asimov), poisson_nll(nu[0], asimov_main[0]) + poisson_nll(nu[1], asimov_main[1]) + gauss, 1e-11);
+  // The observed data set gives nll(x) bit for bit; a data set of the observed values too.
+  EXPECT_EQ(m.nll(x, m.observed_data()), m.nll(x));
+  EXPECT_EQ(m.nll(x, m.data(m.observed_data().values())), m.nll(x));
+  // Auxiliary data enter the constraints: moving the first Gaussian's centre by 0.5 adds its term's change.
+  Eigen::VectorXd shifted = m.observed_data().values();
+  const std::size_t k = m.main_bins();
+  const Parameter& constrained = m.parameters()[m.aux_parameters()[0]];
+  ASSERT_EQ(constrained.constraint, Constraint::kGaussian);
+  shifted[static_cast<Eigen::Index>(k)] += 0.5;
+  const double theta = x[static_cast<Eigen::Index>(m.aux_parameters()[0])];
+  const double a = constrained.auxdata, s = constrained.sigma;
+  EXPECT_NEAR(m.nll(x, m.data(shifted)) - m.nll(x),
+              (std::pow(theta - a - 0.5, 2) - std::pow(theta - a, 2)) / (2 * s * s), 1e-12);
+}
+
+TEST(ExampleModel, DataSetsAreCheckedWithTheirPlace) {
+  const Model m = model_of(example());
+  const auto message = [&](Eigen::VectorXd v) {
+    try {
+      (void)m.data(std::move(v));
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(message(Eigen::VectorXd::Ones(3)),
+            "a data set for this model has " + std::to_string(m.data_size()) + " values (2 main bins and " +
+                std::to_string(m.auxdata().size()) + " auxiliary data), got 3");
+  Eigen::VectorXd v = m.observed_data().values();
+  v[1] = -1.0;
+  EXPECT_EQ(message(v), "data[1] (channel 'SR', bin 1) must be a finite count >= 0, got -1");
+  v = m.observed_data().values();
+  v[2] = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_NE(message(v).find("data[2] (auxiliary datum of '"), std::string::npos) << message(v);
+}
+
+TEST(ExampleModel, ExpectedDataIsRatesThenAuxiliaryExpectations) {
+  const Model m = model_of(example());
+  const Eigen::VectorXd x = point(0.4, 1.01, 1.3, -0.7, 1.02, 0.97);
+  const Eigen::VectorXd e = m.expected_data(x);
+  ASSERT_EQ(static_cast<std::size_t>(e.size()), m.data_size());
+  EXPECT_EQ(e.head(2), m.expected_main_data(x));
+  for (std::size_t k = 0; k < m.aux_parameters().size(); ++k) {
+    const Parameter& p = m.parameters()[m.aux_parameters()[k]];
+    const double theta = x[static_cast<Eigen::Index>(m.aux_parameters()[k])];
+    EXPECT_EQ(e[static_cast<Eigen::Index>(2 + k)], p.constraint == Constraint::kPoisson ? theta * p.factor : theta) << p.name;
+  }
+  // The Asimov data set of x is the one on which x is the best fit of the unconstrained terms.
+  const Data asimov = m.data(e);
+  const Eigen::VectorXd g = hessfit::ad::gradient([&](const auto& y) { return m.nll(y, asimov); }, x);
+  EXPECT_LT(g.cwiseAbs().maxCoeff(), 1e-10) << g.transpose();
 }
 
 TEST(ExampleModel, SampleRatesAddUpToTheBinRates) {
@@ -356,7 +410,7 @@ TEST(GlobalSamples, SamplesMissingFromAChannelContributeNothingThere) {
   EXPECT_EQ(m.channels()[0].name, "CR");
   EXPECT_DOUBLE_EQ(rates[0][0], 0.95 * 40.0);
   EXPECT_DOUBLE_EQ(rates[1][0], 1.5 * 3.0 + 10.0);
-  EXPECT_EQ(m.main_data(), Eigen::Vector2d(38, 15));
+  EXPECT_EQ(m.observed_data().main(), Eigen::Vector2d(38, 15));
 }
 
 }  // namespace

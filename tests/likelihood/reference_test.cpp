@@ -42,7 +42,7 @@ TEST_P(ReferenceWorkspace, InitsBoundsAndFixedFlagsMatchPyhf) {
 
 TEST_P(ReferenceWorkspace, DataIsObservationsThenAuxdataAsPyhf) {
   const auto expected = ref().json.at("data").get<std::vector<double>>();
-  const Eigen::VectorXd data = model().data();
+  const Eigen::VectorXd data = model().observed_data().values();
   ASSERT_EQ(static_cast<std::size_t>(data.size()), expected.size());
   EXPECT_EQ(model().main_bins(), ref().json.at("model").at("nmaindata").get<std::size_t>());
   for (std::size_t i = 0; i < expected.size(); ++i)

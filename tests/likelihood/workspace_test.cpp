@@ -230,14 +230,35 @@ TEST(WorkspaceErrors, StatErrorMustCoverTheSameChannelsOnEverySample) {
 }
 
 TEST(WorkspaceErrors, PoiMustBeAScalarParameterOfTheModel) {
-  EXPECT_EQ(model_error(example_with(R"([{"op": "replace", "path": "/measurements/0/config/poi", "value": "mu_sig"}])")),
-            "workspace.json: measurements[0].config.poi: POI 'mu_sig' is not a parameter of the model (normfactors: "
-            "'mu')");
+  ModelOptions requested;
+  requested.poi = "mu_sig";
+  EXPECT_EQ(model_error(example(), requested),
+            "workspace.json: POI 'mu_sig' (requested POI) is not a parameter of the model (normfactors: 'mu')");
   ModelOptions options;
   options.poi = "mcstat";
   EXPECT_EQ(model_error(example(), options),
             "workspace.json: POI 'mcstat' (requested POI) is a staterror with 2 parameters; the POI must be a scalar "
             "parameter (normfactor, lumi, normsys or histosys)");
+}
+
+TEST(BackgroundOnlyWorkspace, AMeasurementPoiMissingFromTheModelGivesAModelWithoutPoiAndAWarning) {
+  const Model m = Workspace::from_json(example_with(R"([{"op": "replace", "path": "/measurements/0/config/poi", "value": "mu_sig"}])"),
+                                       "workspace.json")
+                      .model();
+  EXPECT_FALSE(m.has_poi());
+  EXPECT_EQ(m.poi().name, "");
+  ASSERT_EQ(m.warnings().size(), 1u);
+  EXPECT_EQ(m.warnings()[0],
+            "measurements[0].config.poi: the measurement's POI 'mu_sig' is not a parameter of the model (a background-only "
+            "workspace?): the model has no POI. pyhf refuses this model unless it is built with poi_name=None; set a POI "
+            "with 'model.poi' (--poi) to test hypotheses");
+  // Asked for explicitly (pyhf's poi_name=None): no POI, no warning.
+  ModelOptions none;
+  none.no_poi = true;
+  const Model explicit_none = Workspace::from_json(example(), "workspace.json").model(none);
+  EXPECT_FALSE(explicit_none.has_poi());
+  EXPECT_TRUE(explicit_none.warnings().empty());
+  EXPECT_EQ(explicit_none.nll(explicit_none.init()), Workspace::from_json(example(), "workspace.json").model().nll(explicit_none.init()));
 }
 
 TEST(WorkspaceErrors, UnknownMeasurementListsTheMeasurements) {
@@ -258,8 +279,8 @@ TEST(WorkspaceErrors, MissingFileIsAnInputError) {
 
 TEST(SharedWorkspaces, ArePresentBesideTheSourceTree) {
   ASSERT_TRUE(std::filesystem::is_directory(testing::histfactory_dir())) << testing::histfactory_dir();
-  EXPECT_EQ(testing::reference_workspaces().size(), 10u);
-  EXPECT_EQ(testing::all_workspace_files().size(), 14u);
+  EXPECT_EQ(testing::reference_workspaces().size(), 11u);
+  EXPECT_EQ(testing::all_workspace_files().size(), 16u);
 }
 
 TEST(SharedWorkspaces, EveryRealWorkspaceLoadsAndGivesAFiniteNll) {

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "hessfit/common/levels.hpp"
 #include "hessfit/fit/covariance.hpp"
 #include "hessfit/fit/impacts.hpp"
 #include "hessfit/fit/minimize.hpp"
@@ -43,7 +44,7 @@ struct ScanRequest {
 struct ContourRequest {
   std::string x;
   std::string y;
-  std::vector<double> confidence_levels{0.6826894921370859};
+  std::vector<double> confidence_levels{kOneSigmaLevel};
   int points = 24;
 };
 

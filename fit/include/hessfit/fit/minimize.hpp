@@ -41,6 +41,8 @@
 #include <Eigen/Core>
 
 #include <limits>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -72,6 +74,8 @@ enum class ParameterState {
 };
 
 std::string to_string(Method method);
+/// The method called `name` ("auto", "newton", "lbfgs", "bfgs"), or nothing.
+std::optional<Method> parse_method(std::string_view name);
 std::string to_string(Termination termination);
 std::string to_string(ParameterState state);
 

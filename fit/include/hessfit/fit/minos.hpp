@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "hessfit/common/levels.hpp"
 #include "hessfit/fit/covariance.hpp"
 #include "hessfit/fit/minimize.hpp"
 #include "hessfit/fit/objective.hpp"
@@ -35,7 +36,7 @@ std::string to_string(CrossingStatus status);
 struct MinosOptions {
   ProfileOptions profile;
   /// Confidence level of the interval; the default is one Gaussian sigma (q = 1).
-  double confidence_level = 0.6826894921370859;
+  double confidence_level = kOneSigmaLevel;
   /// Stop when |r - R| <= tolerance * R, r = sqrt(2 Delta), R = sqrt(2 up q) (relative accuracy
   /// of the interval end).
   double tolerance = 1e-7;

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "hessfit/autodiff.hpp"
+#include "hessfit/common/bounds.hpp"
 
 namespace hessfit::fit {
 
@@ -36,16 +37,7 @@ inline constexpr double kErrorDefNll = 0.5;
 /// Error definition of a chi-square, f = -2 log L.
 inline constexpr double kErrorDefChiSquare = 1.0;
 
-/// A closed interval [lower, upper]; an infinite end means "no bound on that side".
-struct Bounds {
-  double lower = -std::numeric_limits<double>::infinity();
-  double upper = std::numeric_limits<double>::infinity();
-
-  bool has_lower() const { return lower > -std::numeric_limits<double>::infinity(); }
-  bool has_upper() const { return upper < std::numeric_limits<double>::infinity(); }
-  bool contains(double v) const { return v >= lower && v <= upper; }
-  double clamp(double v) const { return v < lower ? lower : (v > upper ? upper : v); }
-};
+using hessfit::Bounds;
 
 class Objective {
  public:
@@ -64,14 +56,11 @@ class Objective {
     HessianFunction hessian;
   };
 
-  /// An objective from a generic callable written once with `auto` scalars,
+  /// The three evaluators of a generic callable written once with `auto` scalars,
   ///   auto nll = [&](const auto& x) { ...; return value; };   // x: Eigen vector of scalars
   /// differentiated exactly by hessfit::ad (gradient by reverse mode, Hessian forward-over-reverse).
-  /// `bounds` may be empty (no bounds); `init` gives the starting values.
-  /// Throws std::invalid_argument on inconsistent sizes, duplicate names, or init outside bounds.
   template <class F>
-  static Objective from_callable(F nll, std::vector<std::string> names, Eigen::VectorXd init,
-                                 std::vector<Bounds> bounds = {}, double errordef = kErrorDefNll) {
+  static Functions functions_of(F nll) {
     auto f = std::make_shared<const F>(std::move(nll));
     Functions fns;
     fns.value = [f](const Eigen::VectorXd& x) -> double { return static_cast<double>((*f)(x)); };
@@ -81,7 +70,16 @@ class Objective {
     fns.hessian = [f](const Eigen::VectorXd& x, Eigen::VectorXd& g, Eigen::MatrixXd& h) -> double {
       return hessfit::ad::value_gradient_hessian(*f, x, g, h);
     };
-    return from_functions(std::move(fns), std::move(names), std::move(init), std::move(bounds),
+    return fns;
+  }
+
+  /// An objective from a generic callable (see functions_of). `bounds` may be empty (no bounds);
+  /// `init` gives the starting values. Throws std::invalid_argument on inconsistent sizes,
+  /// duplicate names, or init outside bounds.
+  template <class F>
+  static Objective from_callable(F nll, std::vector<std::string> names, Eigen::VectorXd init,
+                                 std::vector<Bounds> bounds = {}, double errordef = kErrorDefNll) {
+    return from_functions(functions_of(std::move(nll)), std::move(names), std::move(init), std::move(bounds),
                           errordef);
   }
 
@@ -90,10 +88,15 @@ class Objective {
                                   Eigen::VectorXd init, std::vector<Bounds> bounds = {},
                                   double errordef = kErrorDefNll);
 
+  /// The same parameters (names, values, bounds, fixed flags, errordef) with other evaluators:
+  /// the NLL of the same model on another data set (Asimov data, a toy). Cheap: the names are
+  /// shared, not copied. Throws std::invalid_argument if the gradient or Hessian is missing.
+  Objective with_functions(Functions functions) const;
+
   // --- parameters --------------------------------------------------------------------------
   int size() const { return static_cast<int>(values_.size()); }
-  const std::vector<std::string>& names() const { return shared_->names; }
-  const std::string& name(int i) const { return shared_->names[static_cast<std::size_t>(i)]; }
+  const std::vector<std::string>& names() const { return names_->names; }
+  const std::string& name(int i) const { return names_->names[static_cast<std::size_t>(i)]; }
   /// Index of a parameter; throws std::invalid_argument naming it when unknown.
   int index(std::string_view name) const;
   /// Index of a parameter, or nothing when unknown.
@@ -140,14 +143,14 @@ class Objective {
                                 Eigen::MatrixXd& h) const;
 
  private:
-  struct Shared {
-    Functions functions;
+  struct Names {
     std::vector<std::string> names;
     std::unordered_map<std::string, int> index;
   };
   Objective() = default;
 
-  std::shared_ptr<const Shared> shared_;
+  std::shared_ptr<const Functions> functions_;
+  std::shared_ptr<const Names> names_;
   Eigen::VectorXd values_;
   std::vector<Bounds> bounds_;
   std::vector<bool> fixed_;

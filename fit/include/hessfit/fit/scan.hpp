@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "hessfit/common/levels.hpp"
 #include "hessfit/fit/covariance.hpp"
 #include "hessfit/fit/minimize.hpp"
 #include "hessfit/fit/minos.hpp"
@@ -70,7 +71,7 @@ ProfileScan profile_scan(const Objective& objective, const MinimizeResult& minim
 struct ContourOptions {
   ProfileOptions profile;
   /// Confidence level (2 degrees of freedom); default: the 1-sigma level, q = 2.2957.
-  double confidence_level = 0.6826894921370859;
+  double confidence_level = kOneSigmaLevel;
   /// Number of rays (points on the contour).
   int points = 24;
   /// Root finding on each ray, as for MINOS.

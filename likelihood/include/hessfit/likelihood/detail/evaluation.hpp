@@ -64,18 +64,25 @@ struct Entry {
 
 struct MainBin {
   Index entry_begin = 0, entry_end = 0;
-  double observed = 0.0, inv_observed = 0.0;
 };
 
 struct GaussTerm {
   Index param = 0;
-  double aux = 0.0, half_inv_var = 0.5;  // 0.5 / sigma^2
+  Index aux = 0;               // its auxiliary datum: index into the auxiliary data
+  double half_inv_var = 0.5;   // 0.5 / sigma^2
 };
 
 struct PoissonTerm {
   Index param = 0;
-  double aux = 0.0;     // the auxiliary count a
+  Index aux = 0;        // its auxiliary count a: index into the auxiliary data
   double factor = 1.0;  // tau: the expected count is gamma * tau
+};
+
+/// The observations an NLL is evaluated on: main counts in bin order, auxiliary data in
+/// constraint order (pyhf's data vector, split).
+struct DataView {
+  const double* main = nullptr;
+  const double* aux = nullptr;
 };
 
 struct Tables {
@@ -93,9 +100,10 @@ struct Tables {
   std::vector<Index> channel_offsets;  // first main bin of each sorted channel, plus the total
   std::vector<GaussTerm> gauss;
   std::vector<PoissonTerm> poisson;
-  // What nll_variable leaves out: sum c(n) over main bins, sum (log sigma + log(2 pi)/2) over
-  // Gaussian constraints, sum c(a) over Poisson constraints.
-  double main_constant = 0.0, gauss_constant = 0.0, poisson_constant = 0.0;
+  // What nll_variable leaves out and does not depend on the data: sum (log sigma + log(2 pi)/2)
+  // over Gaussian constraints. (The data's sum c(n) over main bins and sum c(a) over Poisson
+  // constraints are computed with the data.)
+  double gauss_constant = 0.0;
 };
 
 /// c(n) = lgamma(n + 1) - n log n + n, accurate also where lgamma(n+1) and n log n are large.
@@ -267,10 +275,10 @@ T entry_rate(const Tables& t, const Entry& entry, const Vec& x, const Scratch<T>
 
 /// n (x - 1 - log x) with x = nu / n: the parameter-dependent part of -log Pois(n | nu).
 template <class T>
-T poisson_deviance(const T& nu, double n, double inv_n) {
+T poisson_deviance(const T& nu, double n) {
   using std::log;
   if (n > 0.0) {
-    const T r = nu * inv_n;
+    const T r = nu * (1.0 / n);
     return n * ((r - 1.0) - log(r));
   }
   return nu;
@@ -278,42 +286,51 @@ T poisson_deviance(const T& nu, double n, double inv_n) {
 
 enum class Part { kMain, kGauss, kPoisson };
 
-/// Calls add(part, term) for every term of -log L without its constant part.
+/// Calls add(part, term) for every term of -log L on `data` without its constant part.
 template <class T, class Vec, class Add>
-void for_each_term(const Tables& t, const Vec& x, Add&& add) {
+void for_each_term(const Tables& t, const Vec& x, DataView data, Add&& add) {
   using std::log;
   Scratch<T>& s = thread_scratch<T>();
   prepare(t, x, s);
-  for (const MainBin& bin : t.bins)
-    add(Part::kMain, poisson_deviance(bin_rate(t, bin, x, s), bin.observed, bin.inv_observed));
+  for (std::size_t b = 0; b < t.bins.size(); ++b)
+    add(Part::kMain, poisson_deviance(bin_rate(t, t.bins[b], x, s), data.main[b]));
   for (const GaussTerm& g : t.gauss) {
-    const T d = x[g.param] - g.aux;
+    const T d = x[g.param] - data.aux[g.aux];
     add(Part::kGauss, (d * d) * g.half_inv_var);
   }
   for (const PoissonTerm& p : t.poisson) {
-    if (p.aux > 0.0) {
-      const T r = x[p.param] * (p.factor / p.aux);
-      add(Part::kPoisson, p.aux * ((r - 1.0) - log(r)));
+    const double a = data.aux[p.aux];
+    if (a > 0.0) {
+      const T r = x[p.param] * (p.factor / a);
+      add(Part::kPoisson, a * ((r - 1.0) - log(r)));
     } else {
       add(Part::kPoisson, x[p.param] * p.factor);
     }
   }
 }
 
-/// -log L without its constant part.
+/// -log L on `data` without its constant part.
 template <class T, class Vec>
-T nll_variable(const Tables& t, const Vec& x) {
+T nll_variable(const Tables& t, const Vec& x, DataView data) {
   T total(0.0);
-  for_each_term<T>(t, x, [&](Part, T&& term) { total += std::move(term); });
+  for_each_term<T>(t, x, data, [&](Part, T&& term) { total += std::move(term); });
   return total;
 }
 
 /// The same split into main Poisson terms, Gaussian and Poisson constraints.
 template <class T, class Vec>
-std::array<T, 3> nll_parts(const Tables& t, const Vec& x) {
+std::array<T, 3> nll_parts(const Tables& t, const Vec& x, DataView data) {
   std::array<T, 3> parts{T(0.0), T(0.0), T(0.0)};
-  for_each_term<T>(t, x, [&](Part part, T&& term) { parts[static_cast<std::size_t>(part)] += std::move(term); });
+  for_each_term<T>(t, x, data, [&](Part part, T&& term) { parts[static_cast<std::size_t>(part)] += std::move(term); });
   return parts;
 }
+
+/// The data-dependent constants of -log L: sum c(n) over main bins and sum c(a) over Poisson
+/// constraints (for nll_variable), and the same with lgamma(n + 1) (pyhf's constant terms).
+struct DataConstants {
+  double main = 0.0, poisson = 0.0;                // c(n) sums
+  double main_lgamma = 0.0, poisson_lgamma = 0.0;  // lgamma(n + 1) sums
+};
+DataConstants data_constants(const Tables& t, DataView data) noexcept;
 
 }  // namespace hessfit::likelihood::detail

@@ -1,0 +1,10 @@
+// hessfit::infer: hypothesis tests on a model + data layer -- Asimov data, test statistics,
+// asymptotic CLs, upper limits and discovery significance.
+#pragma once
+
+#include "hessfit/infer/fits.hpp"
+#include "hessfit/infer/hypotest.hpp"
+#include "hessfit/infer/limits.hpp"
+#include "hessfit/infer/model.hpp"
+#include "hessfit/infer/significance.hpp"
+#include "hessfit/infer/test_statistics.hpp"
