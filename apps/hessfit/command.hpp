@@ -8,12 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "hessfit/configs/exit_codes.hpp"
+
 namespace hessfit::app {
 
 /// Exit codes shared by every subcommand (documented in README.md).
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitNumerical = 1;  // fit did not converge / covariance not accurate
-inline constexpr int kExitBadInput = 2;   // bad config, workspace, data file or flag
+using configs::kExitBadInput;
+using configs::kExitNumerical;
+using configs::kExitOk;
 
 struct Command {
   std::string name;

@@ -49,11 +49,12 @@ NllModel build_gaussian(const NllArguments& args) {
   for (Eigen::Index i = 0; i < cov.rows(); ++i) log_det += 2.0 * std::log(llt.matrixL()(i, i));
   const double constant = 0.5 * (log_det + static_cast<double>(n) * std::log(2.0 * std::numbers::pi));
 
-  auto nll = [mean, inverse, constant](const auto& theta) {
+  // -log L(theta | y): the data are the measured values y (the observed ones are `mean`).
+  auto nll = [inverse, constant](const auto& theta, const Eigen::VectorXd& y) {
     using T = std::remove_cvref_t<decltype(theta[0])>;
-    const std::size_t k = mean.size();
+    const auto k = static_cast<std::size_t>(y.size());
     std::vector<T> r(k);
-    for (std::size_t i = 0; i < k; ++i) r[i] = mean[i] - theta[static_cast<Eigen::Index>(i)];
+    for (std::size_t i = 0; i < k; ++i) r[i] = y[static_cast<Eigen::Index>(i)] - theta[static_cast<Eigen::Index>(i)];
     T q = 0.0 * theta[0];
     for (std::size_t i = 0; i < k; ++i) {
       q += 0.5 * inverse(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(i)) * r[i] * r[i];
@@ -63,7 +64,13 @@ NllModel build_gaussian(const NllArguments& args) {
   };
   std::vector<NllParameter> parameters;
   for (std::size_t i = 0; i < n; ++i) parameters.push_back({.name = indexed("x", i, n), .init = 0.0});
-  return make_nll_model(nll, parameters, parameters.front().name);
+  // Independent measurements fluctuate one by one; correlated ones cannot be described entry by entry.
+  std::vector<infer::DataDistribution> distributions;
+  if (corr.isIdentity(0.0))
+    for (const double s : sigma) distributions.push_back({infer::DataDistribution::Kind::kGaussian, s});
+  const Eigen::VectorXd observed = Eigen::Map<const Eigen::VectorXd>(mean.data(), static_cast<Eigen::Index>(n));
+  return make_nll_model_with_data(nll, observed, [](const Eigen::VectorXd& theta) -> Eigen::VectorXd { return theta; },
+                                  parameters, parameters.front().name, distributions);
 }
 
 /// Poisson counting in bins i with signal strength mu and backgrounds b_i, each constrained by
@@ -86,33 +93,51 @@ NllModel build_counting(const NllArguments& args) {
     if (!(b0[i] > 0.0)) throw NllArgumentError("b0", "background estimates 'b0' must be positive");
     if (!(sigma_b[i] > 0.0)) throw NllArgumentError("sigma_b", "background uncertainties 'sigma_b' must be positive");
   }
-  double constant = 0.0;
-  for (std::size_t i = 0; i < bins; ++i)
-    constant += std::lgamma(n[i] + 1.0) + std::log(sigma_b[i]) + 0.5 * std::log(2.0 * std::numbers::pi);
   const double mu_max = args.number("mu_max", 100.0);
 
-  auto nll = [n, s, b0, sigma_b, constant](const auto& x) {
+  // -log L(x | d), d = [n_0 .. n_k-1, b0_0 .. b0_k-1]: the counts, then the background estimates
+  // (the auxiliary measurements). The observed data are (n, b0).
+  auto nll = [s, sigma_b](const auto& x, const Eigen::VectorXd& d) {
     using std::log;
     using T = std::remove_cvref_t<decltype(x[0])>;
+    const std::size_t k = s.size();
+    double constant = 0.0;
+    for (std::size_t i = 0; i < k; ++i)
+      constant += std::lgamma(d[static_cast<Eigen::Index>(i)] + 1.0) + std::log(sigma_b[i]) + 0.5 * std::log(2.0 * std::numbers::pi);
     const T& mu = x[0];
     T f = 0.0 * mu;
-    for (std::size_t i = 0; i < n.size(); ++i) {
+    for (std::size_t i = 0; i < k; ++i) {
+      const double count = d[static_cast<Eigen::Index>(i)];
       const T& b = x[static_cast<Eigen::Index>(i + 1)];
       const T nu = mu * s[i] + b;
-      f += n[i] > 0.0 ? nu - n[i] * log(nu) : nu;
-      const T pull = (b - b0[i]) / sigma_b[i];
+      f += count > 0.0 ? nu - count * log(nu) : nu;
+      const T pull = (b - d[static_cast<Eigen::Index>(k + i)]) / sigma_b[i];
       f += 0.5 * pull * pull;
     }
     return f + constant;
   };
+  auto expected = [s](const Eigen::VectorXd& x) -> Eigen::VectorXd {
+    const auto k = static_cast<Eigen::Index>(s.size());
+    Eigen::VectorXd e(2 * k);
+    for (Eigen::Index i = 0; i < k; ++i) {
+      e[i] = x[0] * s[static_cast<std::size_t>(i)] + x[i + 1];
+      e[k + i] = x[i + 1];
+    }
+    return e;
+  };
   std::vector<NllParameter> parameters{{.name = "mu", .init = 1.0, .bounds = {0.0, mu_max}}};
+  std::vector<infer::DataDistribution> distributions(bins, {infer::DataDistribution::Kind::kPoisson, 0.0});
+  Eigen::VectorXd observed(static_cast<Eigen::Index>(2 * bins));
   for (std::size_t i = 0; i < bins; ++i) {
     parameters.push_back({.name = indexed("b", i, bins),
                           .init = b0[i],
                           .bounds = {1e-9 * b0[i], b0[i] + 10.0 * sigma_b[i]},
-                          .constraint = {ConstraintType::kGaussian, b0[i], sigma_b[i]}});
+                          .constraint = {Constraint::kGaussian, b0[i], sigma_b[i]}});
+    observed[static_cast<Eigen::Index>(i)] = n[i];
+    observed[static_cast<Eigen::Index>(bins + i)] = b0[i];
   }
-  return make_nll_model(nll, parameters, "mu");
+  for (std::size_t i = 0; i < bins; ++i) distributions.push_back({infer::DataDistribution::Kind::kGaussian, sigma_b[i]});
+  return make_nll_model_with_data(nll, observed, expected, parameters, "mu", distributions);
 }
 
 }  // namespace

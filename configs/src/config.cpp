@@ -15,16 +15,6 @@
 
 namespace hessfit::configs {
 
-std::string to_string(Minimizer minimizer) {
-  switch (minimizer) {
-    case Minimizer::kAuto: return "auto";
-    case Minimizer::kNewton: return "newton";
-    case Minimizer::kLbfgs: return "lbfgs";
-    case Minimizer::kBfgs: return "bfgs";
-  }
-  return "?";
-}
-
 std::string to_string(Plot plot) {
   switch (plot) {
     case Plot::kPulls: return "pulls";
@@ -407,9 +397,7 @@ void read_parameters(Reader& r, const Node* node, std::vector<ParameterOverride>
 void read_fit(Reader& r, const Node* node, FitConfig& f) {
   if (node == nullptr || !r.keys(*node, "fit", kFitKeys)) return;
   if (const Node* n = node->find("minimizer")) {
-    if (auto s = r.choice(*n, "fit.minimizer", kMinimizers)) {
-      f.minimizer = *s == "newton" ? Minimizer::kNewton : *s == "lbfgs" ? Minimizer::kLbfgs : *s == "bfgs" ? Minimizer::kBfgs : Minimizer::kAuto;
-    }
+    if (auto s = r.choice(*n, "fit.minimizer", kMinimizers)) f.minimizer = *fit::parse_method(*s);
   }
   if (const Node* n = node->find("tolerance")) {
     if (auto v = r.number_in(*n, "fit.tolerance", 0.0, 1.0, true, true, "between 0 and 1 (exclusive)")) f.tolerance = *v;
@@ -794,7 +782,7 @@ nlohmann::json to_json(const Config& c) {
           {"model", model},
           {"parameters", parameters},
           {"fit",
-           {{"minimizer", to_string(c.fit.minimizer)},
+           {{"minimizer", fit::to_string(c.fit.minimizer)},
             {"tolerance", c.fit.tolerance},
             {"max_iterations", c.fit.max_iterations},
             {"threads", c.fit.threads},

@@ -9,14 +9,6 @@ namespace detail {
 void register_builtin_nlls(std::map<std::string, NllDefinition, std::less<>>& registry);
 }
 
-std::string to_string(ConstraintType type) {
-  switch (type) {
-    case ConstraintType::kNone: return "none";
-    case ConstraintType::kGaussian: return "gaussian";
-    case ConstraintType::kPoisson: return "poisson";
-  }
-  return "?";
-}
 
 const NllArgument& NllArguments::get(const std::string& name) const {
   const auto it = values_.find(name);

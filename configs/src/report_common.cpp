@@ -24,8 +24,8 @@ std::vector<ParameterRow> parameter_rows(const Report& report) {
     row.initial = p.initial;
     row.bounds = p.bounds;
     row.state = p.state;
-    row.fixed = s.objective.is_fixed(p.index);
-    row.poi = p.name == s.poi;
+    row.fixed = s.objective().is_fixed(p.index);
+    row.poi = p.name == s.poi();
     row.minos = p.minos ? &*p.minos : nullptr;
     if (row.poi) row.flags.push_back("POI");
     if (row.fixed) row.flags.push_back("fixed");
@@ -37,7 +37,7 @@ std::vector<ParameterRow> parameter_rows(const Report& report) {
       if (!row.minos->lower.ok()) row.flags.push_back("MINOS lower: " + fit::to_string(row.minos->lower.status));
       if (!row.minos->upper.ok()) row.flags.push_back("MINOS upper: " + fit::to_string(row.minos->upper.status));
     }
-    if (!row.fixed && info.constraint.type != ConstraintType::kNone && info.constraint.sigma > 0.0) {
+    if (!row.fixed && info.constraint.type != Constraint::kNone && info.constraint.sigma > 0.0) {
       row.pull = (p.value - info.constraint.centre) / info.constraint.sigma;
       if (std::isfinite(p.error) && p.error > 0.0) row.constraint_ratio = p.error / info.constraint.sigma;
     }
@@ -59,36 +59,12 @@ std::vector<CorrelatedPair> top_correlations(const Report& report, std::size_t c
   return pairs;
 }
 
-std::string format(const char* spec, double value) {
-  if (std::isnan(value)) return "nan";
-  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, spec, value);
-  std::string s = buffer;
-  // A value that rounds to zero prints as "0.000", not "-0.000" or "+0.000".
-  if (s.find_first_of("123456789") == std::string::npos && (s[0] == '-' || s[0] == '+')) s.erase(0, 1);
-  return s;
-}
-
-std::string seconds(double s) {
-  char buffer[32];
-  if (s < 1e-3) std::snprintf(buffer, sizeof buffer, "%.0f \u00b5s", s * 1e6);
-  else if (s < 1.0) std::snprintf(buffer, sizeof buffer, "%.3g ms", s * 1e3);
-  else std::snprintf(buffer, sizeof buffer, "%.3g s", s);
-  return buffer;
-}
-
 std::string minos_text(const fit::MinosSide& side, bool upper) {
-  std::string t = format(upper ? "%+.4g" : "%+.4g", side.offset);
+  (void)upper;
+  std::string t = format_spec("{:+.4g}", side.offset);
   if (side.at_limit()) t += " (limit)";
   else if (!side.ok()) t += " (" + fit::to_string(side.status) + ")";
   return t;
-}
-
-std::string percent(double cl) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.4g%%", 100.0 * cl);
-  return buffer;
 }
 
 double delta_nll_threshold(double cl, double errordef, int dof) { return errordef * fit::chi_square_quantile(cl, dof); }

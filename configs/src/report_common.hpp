@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "hessfit/common/text.hpp"
 #include "hessfit/configs/report.hpp"
 
 namespace hessfit::configs::detail {
@@ -39,14 +40,8 @@ struct CorrelatedPair {
 /// Pairs of different parameters by decreasing |rho|, at most `count`, with |rho| >= `min_abs`.
 std::vector<CorrelatedPair> top_correlations(const Report& report, std::size_t count, double min_abs);
 
-/// printf-style formatting; non-finite values as "nan"/"inf".
-std::string format(const char* spec, double value);
-/// A duration for people: "412 us", "12.3 ms", "1.23 s".
-std::string seconds(double s);
 /// A signed MINOS offset "+0.0782" / "-0.0761" (with " (limit)" at a bound), "" if none.
 std::string minos_text(const fit::MinosSide& side, bool upper);
-/// "68.27%".
-std::string percent(double cl);
 /// Threshold of the profile dNLL for a confidence level in 1 dof (0.5 for 68.27%).
 double delta_nll_threshold(double cl, double errordef, int dof = 1);
 

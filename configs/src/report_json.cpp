@@ -109,8 +109,8 @@ json results_json(const Report& report) {
               {"poi", row.poi},
               {"bounds", {number(row.bounds.lower), number(row.bounds.upper)}},
               {"state", fit::to_string(row.state)}};
-    if (row.constraint.type != ConstraintType::kNone)
-      p["constraint"] = {{"type", to_string(row.constraint.type)}, {"centre", number(row.constraint.centre)}, {"sigma", number(row.constraint.sigma)}};
+    if (row.constraint.type != Constraint::kNone)
+      p["constraint"] = {{"type", std::string(likelihood::to_string(row.constraint.type))}, {"centre", number(row.constraint.centre)}, {"sigma", number(row.constraint.sigma)}};
     else
       p["constraint"] = nullptr;
     p["pull"] = row.pull ? number(*row.pull) : json(nullptr);
@@ -195,11 +195,11 @@ json results_json(const Report& report) {
           {"hessfit_version", HESSFIT_CONFIGS_VERSION},
           {"title", report.config.title},
           {"model", s.description},
-          {"poi", s.poi.empty() ? json(nullptr) : json(s.poi)},
+          {"poi", s.poi().empty() ? json(nullptr) : json(s.poi())},
           {"status", status},
           {"nll", number(m.fval)},
           {"twice_nll", number(2.0 * m.fval)},
-          {"errordef", s.objective.errordef()},
+          {"errordef", s.objective().errordef()},
           {"parameters", parameters},
           {"covariance", matrix_json(r.names, cov.covariance)},
           {"correlation", matrix_json(r.names, cov.correlation)},

@@ -26,7 +26,6 @@ std::string cell(const std::string& s) {
 }  // namespace
 
 std::string markdown_report(const Report& report, const std::vector<PlotFile>& plots) {
-  using detail::format;
   const fit::FitResult& r = report.result;
   const FitSetup& s = report.setup;
   const auto& m = r.minimum;
@@ -47,13 +46,13 @@ std::string markdown_report(const Report& report, const std::vector<PlotFile>& p
   md << "| minimiser | " << fit::to_string(m.method) << " |\n";
   const std::string termination = fit::to_string(m.termination);
   md << "| termination | " << (m.message.rfind(termination, 0) == 0 ? cell(m.message) : termination + " (" + cell(m.message) + ")") << " |\n";
-  md << "| NLL = \u2212ln L (constants included) | " << format("%.10g", m.fval) << " |\n";
-  md << "| EDM = \u00bd g\u1d40H\u207b\u00b9g | " << format("%.3g", m.edm) << " |\n";
+  md << "| NLL = \u2212ln L (constants included) | " << format_spec("{:.10g}", m.fval) << " |\n";
+  md << "| EDM = \u00bd g\u1d40H\u207b\u00b9g | " << format_spec("{:.3g}", m.edm) << " |\n";
   md << "| iterations / evaluations | " << m.iterations << " / " << m.evaluations << " |\n";
   md << "| covariance | " << fit::to_string(cov.status) << " (" << cell(cov.message) << ") |\n";
-  md << "| smallest Hessian eigenvalue | " << format("%.4g", cov.min_eigenvalue) << " (scaled " << format("%.3g", m.min_scaled_eigenvalue)
+  md << "| smallest Hessian eigenvalue | " << format_spec("{:.4g}", cov.min_eigenvalue) << " (scaled " << format_spec("{:.3g}", m.min_scaled_eigenvalue)
      << ") |\n";
-  md << "| condition number | " << format("%.3g", cov.condition_number) << " |\n";
+  md << "| condition number | " << format_spec("{:.3g}", cov.condition_number) << " |\n";
   if (r.restarts > 0) md << "| restarts from a lower profile point | " << r.restarts << " |\n";
   if (!s.warnings.empty()) {
     md << "\nWarnings:\n\n";
@@ -72,20 +71,20 @@ std::string markdown_report(const Report& report, const std::vector<PlotFile>& p
   if (any_pull) md << "--:|--:|";
   md << "---|\n";
   for (const auto& row : rows) {
-    md << "| " << code(row.name) << " | " << format("%.6g", row.value) << " | "
-       << (row.error > 0.0 || std::isnan(row.error) ? format("%.4g", row.error) : "\u2013") << " |";
+    md << "| " << code(row.name) << " | " << format_spec("{:.6g}", row.value) << " | "
+       << (row.error > 0.0 || std::isnan(row.error) ? format_spec("{:.4g}", row.error) : "\u2013") << " |";
     if (any_minos)
       md << " " << (row.minos ? detail::minos_text(row.minos->lower, false) : "") << " | "
          << (row.minos ? detail::minos_text(row.minos->upper, true) : "") << " |";
     if (any_pull)
-      md << " " << (row.pull ? format("%+.3f", *row.pull) : "") << " | " << (row.constraint_ratio ? format("%.3f", *row.constraint_ratio) : "")
+      md << " " << (row.pull ? format_spec("{:+.3f}", *row.pull) : "") << " | " << (row.constraint_ratio ? format_spec("{:.3f}", *row.constraint_ratio) : "")
          << " |";
     std::string flags;
     for (const auto& f : row.flags) detail::append_joined(flags, ", ", f);
     md << " " << flags << " |\n";
   }
-  md << "\nErrors from the exact Hessian (covariance = 2\u00b7up\u00b7H\u207b\u00b9, up = " << format("%g", s.objective.errordef()) << ").";
-  if (any_minos) md << " MINOS: signed offsets from the best fit at " << detail::percent(s.options.minos_options.confidence_level) << " CL.";
+  md << "\nErrors from the exact Hessian (covariance = 2\u00b7up\u00b7H\u207b\u00b9, up = " << format_spec("{:g}", s.objective().errordef()) << ").";
+  if (any_minos) md << " MINOS: signed offsets from the best fit at " << format_percent(s.options.minos_options.confidence_level) << " CL.";
   if (any_pull) md << " Pull = (value \u2212 constraint centre) / pre-fit \u03c3; constraint = post-fit \u03c3 / pre-fit \u03c3.";
   md << "\n";
   embed(Plot::kPulls);
@@ -93,7 +92,7 @@ std::string markdown_report(const Report& report, const std::vector<PlotFile>& p
   const auto pairs = detail::top_correlations(report, 15, 0.0);
   if (!pairs.empty()) {
     md << "\n## Correlations\n\nMost correlated pairs:\n\n| parameter | parameter | \u03c1 |\n|---|---|--:|\n";
-    for (const auto& p : pairs) md << "| " << code(p.a) << " | " << code(p.b) << " | " << format("%+.3f", p.rho) << " |\n";
+    for (const auto& p : pairs) md << "| " << code(p.a) << " | " << code(p.b) << " | " << format_spec("{:+.3f}", p.rho) << " |\n";
     embed(Plot::kCorrelation);
   }
 
@@ -102,8 +101,8 @@ std::string markdown_report(const Report& report, const std::vector<PlotFile>& p
     for (const auto& sc : r.scans) {
       if (sc.points.empty()) continue;
       md << "\n### " << sc.name << "\n\n";
-      md << sc.points.size() << " points over [" << format("%.5g", sc.points.front().value) << ", " << format("%.5g", sc.points.back().value)
-         << "]" << (sc.all_converged() ? "" : "; **not all points converged**") << ", " << format("%.3f", sc.time_seconds) << " s.\n";
+      md << sc.points.size() << " points over [" << format_spec("{:.5g}", sc.points.front().value) << ", " << format_spec("{:.5g}", sc.points.back().value)
+         << "]" << (sc.all_converged() ? "" : "; **not all points converged**") << ", " << format_spec("{:.3f}", sc.time_seconds) << " s.\n";
       for (const auto& p : plots)
         if (p.kind == Plot::kScans && p.title == "Profile scan of " + sc.name) md << "\n![" << p.title << "](" << p.file_name << ")\n";
     }
@@ -112,7 +111,7 @@ std::string markdown_report(const Report& report, const std::vector<PlotFile>& p
   if (!r.contours.empty()) {
     md << "\n## Contours\n\n| parameters | CL | \u0394NLL | points | status |\n|---|--:|--:|--:|---|\n";
     for (const auto& k : r.contours)
-      md << "| " << code(k.x_name) << ", " << code(k.y_name) << " | " << detail::percent(k.confidence_level) << " | " << format("%.4g", k.threshold)
+      md << "| " << code(k.x_name) << ", " << code(k.y_name) << " | " << format_percent(k.confidence_level) << " | " << format_spec("{:.4g}", k.threshold)
          << " | " << k.points.size() << " | " << (k.ok() ? "ok" : "not all found") << " |\n";
     embed(Plot::kContours);
   }
@@ -121,7 +120,7 @@ std::string markdown_report(const Report& report, const std::vector<PlotFile>& p
     const auto& im = *r.impacts;
     const bool prefit = s.options.impacts_options.prefit;
     md << "\n## Impacts on " << code(im.poi) << "\n\n";
-    md << code(im.poi) << " = " << format("%.6g", im.poi_value) << " \u00b1 " << format("%.4g", im.poi_error)
+    md << code(im.poi) << " = " << format_spec("{:.6g}", im.poi_value) << " \u00b1 " << format_spec("{:.4g}", im.poi_error)
        << ". \u0394 = shift of the refitted POI with the parameter fixed at its best fit \u00b1 its post-fit (pre-fit) \u03c3.\n\n";
     md << "| # | parameter | +\u03c3 post-fit | \u2212\u03c3 post-fit |";
     if (prefit) md << " +\u03c3 pre-fit | \u2212\u03c3 pre-fit |";
@@ -131,10 +130,10 @@ std::string markdown_report(const Report& report, const std::vector<PlotFile>& p
     const std::size_t n = std::min<std::size_t>(im.impacts.size(), 20);
     for (std::size_t i = 0; i < n; ++i) {
       const auto& x = im.impacts[i];
-      md << "| " << i + 1 << " | " << code(x.name) << " | " << format("%+.4g", x.postfit_up.delta_poi) << " | "
-         << format("%+.4g", x.postfit_down.delta_poi) << " |";
-      if (prefit) md << " " << format("%+.4g", x.prefit_up.delta_poi) << " | " << format("%+.4g", x.prefit_down.delta_poi) << " |";
-      md << " " << format("%+.4g", x.covariance_postfit) << " |\n";
+      md << "| " << i + 1 << " | " << code(x.name) << " | " << format_spec("{:+.4g}", x.postfit_up.delta_poi) << " | "
+         << format_spec("{:+.4g}", x.postfit_down.delta_poi) << " |";
+      if (prefit) md << " " << format_spec("{:+.4g}", x.prefit_up.delta_poi) << " | " << format_spec("{:+.4g}", x.prefit_down.delta_poi) << " |";
+      md << " " << format_spec("{:+.4g}", x.covariance_postfit) << " |\n";
     }
     if (im.impacts.size() > n) md << "\n" << im.impacts.size() - n << " more in `results.json`.\n";
     embed(Plot::kImpacts);
@@ -143,9 +142,9 @@ std::string markdown_report(const Report& report, const std::vector<PlotFile>& p
   const auto& t = r.timing;
   md << "\n## Timing (wall seconds)\n\n| load | minimise | covariance | MINOS | scans | contours | impacts | fit total |\n"
         "|--:|--:|--:|--:|--:|--:|--:|--:|\n";
-  md << "| " << format("%.3f", report.timing.load) << " | " << format("%.3f", t.minimize) << " | " << format("%.3f", t.covariance) << " | "
-     << format("%.3f", t.minos) << " | " << format("%.3f", t.scans) << " | " << format("%.3f", t.contours) << " | " << format("%.3f", t.impacts)
-     << " | " << format("%.3f", t.total) << " |\n";
+  md << "| " << format_spec("{:.3f}", report.timing.load) << " | " << format_spec("{:.3f}", t.minimize) << " | " << format_spec("{:.3f}", t.covariance) << " | "
+     << format_spec("{:.3f}", t.minos) << " | " << format_spec("{:.3f}", t.scans) << " | " << format_spec("{:.3f}", t.contours) << " | " << format_spec("{:.3f}", t.impacts)
+     << " | " << format_spec("{:.3f}", t.total) << " |\n";
 
   md << "\n<details><summary>Resolved configuration</summary>\n\n```json\n" << to_json(report.config).dump(2) << "\n```\n\n</details>\n";
   return md.str();

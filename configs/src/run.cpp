@@ -5,7 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <cstdio>
+#include <fmt/format.h>
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -27,7 +27,7 @@ std::string plural(std::size_t n, const std::string& word) { return std::to_stri
 fit::FitResult run_fit(const FitSetup& setup, const ProgressCallback& progress) {
   fit::FitOptions options = setup.options;
   options.progress = progress;
-  return fit::fit(setup.objective, options);
+  return fit::fit(setup.objective(), options);
 }
 
 namespace {
@@ -64,9 +64,7 @@ class ProgressLine {
 
  private:
   void draw() {  // mutex held
-    char buffer[64];
-    std::snprintf(buffer, sizeof buffer, " ... %.1f s", seconds_since(step_start_));
-    err_ << "\r\033[Khessfit fit: " << label_ << buffer << std::flush;
+    err_ << "\r\033[Khessfit fit: " << label_ << fmt::format(" ... {:.1f} s", seconds_since(step_start_)) << std::flush;
   }
   void tick() {
     std::unique_lock lock(mutex_);

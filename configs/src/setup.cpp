@@ -11,6 +11,7 @@
 #include "hessfit/likelihood/model.hpp"
 #include "hessfit/likelihood/patchset.hpp"
 #include "hessfit/likelihood/workspace.hpp"
+#include "hessfit/common/text.hpp"
 #include "strings.hpp"
 
 namespace hessfit::configs {
@@ -39,9 +40,8 @@ bool glob_match(std::string_view pattern, std::string_view name) {
 namespace {
 
 struct BuiltModel {
-  fit::Objective objective;
+  infer::Model model;
   std::vector<ParameterInfo> parameters;
-  std::string poi;
   std::string description;
   std::vector<std::string> warnings;
 };
@@ -101,7 +101,8 @@ std::optional<BuiltModel> build_histfactory(const Config& c, Diagnostics& d) {
   }
   likelihood::ModelOptions options;
   options.measurement = m.measurement.value;
-  options.poi = m.poi.value;
+  if (m.poi.value == "none") options.no_poi = true;
+  else options.poi = m.poi.value;
   options.normsys = m.normsys_interpolation == "code1" ? likelihood::Interpolation::kCode1 : likelihood::Interpolation::kCode4;
   options.histosys = m.histosys_interpolation == "code0"   ? likelihood::Interpolation::kCode0
                      : m.histosys_interpolation == "code2" ? likelihood::Interpolation::kCode2
@@ -119,20 +120,10 @@ std::optional<BuiltModel> build_histfactory(const Config& c, Diagnostics& d) {
 
   auto shared = std::make_shared<const likelihood::Model>(std::move(*model));
   const likelihood::Model& mod = *shared;
-  std::vector<fit::Bounds> bounds;
-  for (const auto& b : mod.bounds()) bounds.push_back({b.lower, b.upper});
-  auto nll = [shared](const auto& x) { return shared->nll(x); };
-  fit::Objective objective = fit::Objective::from_callable(nll, mod.parameter_names(), mod.init(), bounds);
-  for (std::size_t i = 0; i < mod.size(); ++i)
-    if (mod.fixed()[i]) objective.fix(static_cast<int>(i));
-
-  BuiltModel built{objective, {}, mod.poi().name, {}, mod.warnings()};
-  for (const auto& p : mod.parameters()) {
-    ParameterInfo info{p.name, std::string(likelihood::to_string(p.type)), {}};
-    if (p.constraint == likelihood::Constraint::kGaussian) info.constraint = {ConstraintType::kGaussian, p.auxdata, p.sigma};
-    if (p.constraint == likelihood::Constraint::kPoisson)
-      info.constraint = {ConstraintType::kPoisson, p.factor > 0.0 ? p.auxdata / p.factor : 1.0, p.sigma};
-    built.parameters.push_back(info);
+  BuiltModel built{infer::Model(shared), {}, {}, mod.warnings()};
+  for (std::size_t i = 0; i < mod.size(); ++i) {
+    const auto& p = mod.parameters()[i];
+    built.parameters.push_back({p.name, std::string(likelihood::to_string(p.type)), built.model.constraints()[i]});
   }
   std::size_t bins = 0;
   for (const auto& ch : mod.channels()) bins += ch.bins;
@@ -197,29 +188,27 @@ std::optional<BuiltModel> build_nll(const Config& c, Diagnostics& d) {
     if (!poi.empty()) poi = names[static_cast<std::size_t>(objective.index(poi))];
     objective = renamed(objective, names);
   }
-  if (!m.poi.value.empty()) {
+  if (m.poi.value == "none") {
+    poi.clear();
+  } else if (!m.poi.value.empty()) {
     if (!objective.find(m.poi.value)) {
       d.error(m.poi.where, "'model.poi': no parameter '" + m.poi.value + "'" + did_you_mean(m.poi.value, objective.names()));
       return std::nullopt;
     }
     poi = m.poi.value;
   }
-  BuiltModel built{objective, {}, poi, {}, {}};
-  for (int i = 0; i < objective.size(); ++i) {
-    ParameterInfo info{objective.name(i), "parameter", {}};
-    if (static_cast<std::size_t>(i) < nm->constraints.size()) info.constraint = nm->constraints[static_cast<std::size_t>(i)];
-    built.parameters.push_back(info);
-  }
+  std::optional<infer::Model::DataFunctions> data = nm->data;
+  std::vector<ParameterConstraint> constraints = nm->constraints;
+  constraints.resize(static_cast<std::size_t>(objective.size()));
+  BuiltModel built{infer::Model::from_functions(objective, "model '" + m.nll->value + "'", poi, constraints, std::move(data)), {}, {}, {}};
+  for (int i = 0; i < objective.size(); ++i)
+    built.parameters.push_back({objective.name(i), "parameter", constraints[static_cast<std::size_t>(i)]});
   built.description = "C++ NLL '" + m.nll->value + "' (" + definition->description + "): " + std::to_string(objective.size()) +
                       " parameters (" + std::to_string(objective.n_free()) + " free)";
   return built;
 }
 
-std::string number_text(double v) {
-  std::ostringstream s;
-  s << v;
-  return s.str();
-}
+std::string number_text(double v) { return format_significant(v, 6); }
 
 void apply_overrides(const Config& c, fit::Objective& objective, Diagnostics& d) {
   const std::vector<std::string>& names = objective.names();
@@ -307,13 +296,9 @@ std::string resolve_one(const Located<std::string>& name, const fit::Objective& 
 bool explicitly_given(const Location& where) { return !where.source.empty(); }
 
 fit::FitOptions plan(const Config& c, const BuiltModel& m, const fit::Objective& o, Diagnostics& d) {
+  const std::string model_poi = m.model.poi_name();
   fit::FitOptions f;
-  switch (c.fit.minimizer) {
-    case Minimizer::kAuto: f.minimize.method = fit::MinimizeOptions{}.method; break;  // the engine's default strategy
-    case Minimizer::kNewton: f.minimize.method = fit::Method::kNewton; break;
-    case Minimizer::kLbfgs: f.minimize.method = fit::Method::kLbfgs; break;
-    case Minimizer::kBfgs: f.minimize.method = fit::Method::kBfgs; break;
-  }
+  f.minimize.method = c.fit.minimizer;
   f.minimize.edm_tolerance = c.fit.tolerance;
   if (c.fit.max_iterations > 0) {
     f.minimize.newton.max_iterations = c.fit.max_iterations;
@@ -327,24 +312,24 @@ fit::FitOptions plan(const Config& c, const BuiltModel& m, const fit::Objective&
   switch (u.minos.kind) {
     case MinosSelection::Kind::kNone: break;
     case MinosSelection::Kind::kPoi:
-      if (!m.poi.empty() && !o.is_fixed(m.poi)) f.minos = {m.poi};
+      if (!model_poi.empty() && !o.is_fixed(model_poi)) f.minos = {model_poi};
       else if (explicitly_given(u.minos.where))
-        d.error(u.minos.where, m.poi.empty() ? "'uncertainties.minos' is 'poi', but the model has no POI (set 'model.poi')"
-                                             : "'uncertainties.minos' is 'poi', but the POI '" + m.poi + "' is fixed");
+        d.error(u.minos.where, model_poi.empty() ? "'uncertainties.minos' is 'poi', but the model has no POI (set 'model.poi')"
+                                             : "'uncertainties.minos' is 'poi', but the POI '" + model_poi + "' is fixed");
       break;
     case MinosSelection::Kind::kAll:
       for (int i = 0; i < o.size(); ++i)
         if (!o.is_fixed(i)) f.minos.push_back(o.name(i));
       break;
-    case MinosSelection::Kind::kList: f.minos = resolve_names(u.minos.names, o, m.poi, "uncertainties.minos", d); break;
+    case MinosSelection::Kind::kList: f.minos = resolve_names(u.minos.names, o, model_poi, "uncertainties.minos", d); break;
   }
 
   for (std::size_t k = 0; k < u.scans.size(); ++k) {
     const ScanConfig& s = u.scans[k];
     const std::string what = "uncertainties.scans[" + std::to_string(k) + "]";
-    if (!explicitly_given(s.where) && s.parameter.value == "poi" && !o.find("poi") && (m.poi.empty() || o.is_fixed(m.poi)))
+    if (!explicitly_given(s.where) && s.parameter.value == "poi" && !o.find("poi") && (model_poi.empty() || o.is_fixed(model_poi)))
       continue;  // the default POI scan, and there is no free POI
-    const std::string name = resolve_one(s.parameter, o, m.poi, what + ".parameter", d);
+    const std::string name = resolve_one(s.parameter, o, model_poi, what + ".parameter", d);
     if (name.empty()) continue;
     fit::ScanRequest r;
     r.parameter = name;
@@ -367,8 +352,8 @@ fit::FitOptions plan(const Config& c, const BuiltModel& m, const fit::Objective&
     const ContourConfig& cc = u.contours[k];
     const std::string what = "uncertainties.contours[" + std::to_string(k) + "].parameters";
     if (cc.parameters[0].value.empty()) continue;  // reported by load_config
-    const std::string x = resolve_one(cc.parameters[0], o, m.poi, what, d);
-    const std::string y = resolve_one(cc.parameters[1], o, m.poi, what, d);
+    const std::string x = resolve_one(cc.parameters[0], o, model_poi, what, d);
+    const std::string y = resolve_one(cc.parameters[1], o, model_poi, what, d);
     if (x.empty() || y.empty()) continue;
     if (x == y) {
       d.error(cc.where, "'" + what + "' names '" + x + "' twice; a contour needs two different parameters");
@@ -379,25 +364,25 @@ fit::FitOptions plan(const Config& c, const BuiltModel& m, const fit::Objective&
 
   if (u.impacts.enabled) {
     const Location& where = u.impacts.where;
-    std::string poi = m.poi;
-    if (!u.impacts.poi.value.empty()) poi = resolve_one(u.impacts.poi, o, m.poi, "uncertainties.impacts.poi", d);
+    std::string poi = model_poi;
+    if (!u.impacts.poi.value.empty()) poi = resolve_one(u.impacts.poi, o, model_poi, "uncertainties.impacts.poi", d);
     else if (poi.empty()) d.error(where, "'uncertainties.impacts' needs a POI: the model has none (set 'uncertainties.impacts.poi')");
     else if (o.is_fixed(poi)) d.error(where, "'uncertainties.impacts': the POI '" + poi + "' is fixed");
     if (!poi.empty() && !o.is_fixed(poi)) {
       fit::ImpactsRequest request;
       request.poi = poi;
       std::vector<std::string> selected;
-      if (!u.impacts.parameters.empty()) selected = resolve_names(u.impacts.parameters, o, m.poi, "uncertainties.impacts.parameters", d);
+      if (!u.impacts.parameters.empty()) selected = resolve_names(u.impacts.parameters, o, model_poi, "uncertainties.impacts.parameters", d);
       for (const auto& p : u.impacts.parameters) {
         const auto i = o.find(p.value);
-        if (i && m.parameters[static_cast<std::size_t>(*i)].constraint.type == ConstraintType::kNone)
+        if (i && m.parameters[static_cast<std::size_t>(*i)].constraint.type == Constraint::kNone)
           d.error(p.where, "'uncertainties.impacts.parameters': '" + p.value +
                                "' is not a constrained nuisance parameter (impacts shift a parameter by its constraint width)");
       }
       for (int i = 0; i < o.size(); ++i) {
         const ParameterInfo& info = m.parameters[static_cast<std::size_t>(i)];
         if (o.is_fixed(i) || o.name(i) == poi) continue;
-        if (info.constraint.type == ConstraintType::kNone) continue;
+        if (info.constraint.type == Constraint::kNone) continue;
         if (!selected.empty() && std::find(selected.begin(), selected.end(), o.name(i)) == selected.end()) continue;
         request.constrained.push_back({o.name(i), info.constraint.sigma});
       }
@@ -420,11 +405,11 @@ std::optional<FitSetup> prepare_fit(const Config& c, Diagnostics& d) {
   else if (c.model.nll) m = build_nll(c, d);
   if (!m) return std::nullopt;
   const std::size_t before = d.size();
-  fit::Objective objective = m->objective;
-  apply_overrides(c, objective, d);
-  fit::FitOptions options = plan(c, *m, objective, d);
+  infer::Model model = m->model;
+  apply_overrides(c, model.objective(), d);
+  fit::FitOptions options = plan(c, *m, model.objective(), d);
   if (d.size() != before) return std::nullopt;
-  return FitSetup{objective, m->parameters, m->poi, options, m->description, m->warnings};
+  return FitSetup{std::move(model), m->parameters, options, m->description, m->warnings};
 }
 
 FitSetup prepare_fit(const Config& c) {

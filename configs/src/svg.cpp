@@ -3,16 +3,14 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
+#include <fmt/format.h>
 
 namespace hessfit::configs::detail {
 
 namespace {
 
 std::string num(double v) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.2f", v);
-  std::string s = buffer;
+  std::string s = fmt::format("{:.2f}", v);
   // Trim trailing zeros: smaller files, same picture.
   if (s.find('.') != std::string::npos) {
     while (!s.empty() && s.back() == '0') s.pop_back();
@@ -177,16 +175,13 @@ void Axis::nice(int target) {
 }
 
 std::string tick_label(double v, double step) {
-  char buffer[32];
   const double mag = std::abs(step);
   if (v == 0.0) return "0";
   if (mag >= 1e-3 && std::abs(v) < 1e6) {
     const int decimals = std::max(0, static_cast<int>(std::ceil(-std::log10(mag) - 1e-9)));
-    std::snprintf(buffer, sizeof buffer, "%.*f", decimals, v);
-  } else {
-    std::snprintf(buffer, sizeof buffer, "%.3g", v);
+    return fmt::format("{:.{}f}", v, decimals);
   }
-  return buffer;
+  return fmt::format("{:.3g}", v);
 }
 
 void draw_axes(Svg& svg, const Axis& x, const Axis& y, const std::string& x_label, const std::string& y_label, bool grid) {

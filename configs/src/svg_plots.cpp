@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include <fmt/format.h>
+
 #include "hessfit/fit/profile.hpp"
 #include "report_common.hpp"
 #include "svg.hpp"
@@ -29,7 +31,6 @@ std::string shorten(const std::string& s, std::size_t max_chars) {
   return s.substr(0, max_chars - 1) + "\u2026";
 }
 
-std::string fmt(const char* spec, double v) { return detail::format(spec, v); }
 
 void title(Svg& svg, double x, const std::string& text, const std::string& subtitle = {}) {
   svg.text(x, 22, text, {.size = 15, .bold = true});
@@ -76,7 +77,7 @@ std::optional<PlotFile> pulls_plot(const std::vector<detail::ParameterRow>& rows
         svg.line(x.map(e), cy - 4, x.map(e), cy + 4, {kInk, 1.2, "none", "", 1});
     }
     svg.circle(x.map(*r->pull), cy, 3.6, {"none", 1, kInk, "", 1},
-               r->name + ": pull " + fmt("%+.3f", *r->pull) + (r->constraint_ratio ? ", constraint " + fmt("%.3f", *r->constraint_ratio) : ""));
+               r->name + ": pull " + format_spec("{:+.3f}", *r->pull) + (r->constraint_ratio ? ", constraint " + format_spec("{:.3f}", *r->constraint_ratio) : ""));
   }
   svg.end_clip();
   for (std::size_t i = 0; i < shown.size(); ++i) {
@@ -99,10 +100,8 @@ std::string diverging(double rho) {
   const double t = std::clamp(std::abs(rho), 0.0, 1.0);
   const int r0 = 255, g0 = 255, b0 = 255;
   const int r1 = rho < 0 ? 33 : 178, g1 = rho < 0 ? 102 : 24, b1 = rho < 0 ? 172 : 43;
-  char buffer[16];
-  std::snprintf(buffer, sizeof buffer, "#%02x%02x%02x", static_cast<int>(std::lround(r0 + (r1 - r0) * t)),
-                static_cast<int>(std::lround(g0 + (g1 - g0) * t)), static_cast<int>(std::lround(b0 + (b1 - b0) * t)));
-  return buffer;
+  return fmt::format("#{:02x}{:02x}{:02x}", std::lround(r0 + (r1 - r0) * t), std::lround(g0 + (g1 - g0) * t),
+                     std::lround(b0 + (b1 - b0) * t));
 }
 
 std::optional<PlotFile> correlation_plot(const Report& report) {
@@ -112,7 +111,7 @@ std::optional<PlotFile> correlation_plot(const Report& report) {
   if (all.size() < 2 || cov.correlation.rows() == 0) return std::nullopt;
   const int max_n = report.config.output.correlation_max_parameters;
   std::vector<int> chosen = all;
-  const int poi = report.setup.poi.empty() ? -1 : report.setup.objective.find(report.setup.poi).value_or(-1);
+  const int poi = report.setup.poi().empty() ? -1 : report.setup.objective().find(report.setup.poi()).value_or(-1);
   if (static_cast<int>(all.size()) > max_n) {
     std::vector<std::pair<double, int>> score;
     for (const int i : all) {
@@ -144,9 +143,9 @@ std::optional<PlotFile> correlation_plot(const Report& report) {
       const double rho = cov.correlation(chosen[a], chosen[b]);
       const double x = left + cell * static_cast<double>(b), y = top + cell * static_cast<double>(a);
       svg.rect(x, y, cell, cell, {"#ffffff", 0.5, std::isfinite(rho) ? diverging(rho) : "#999", "", 1},
-               r.names[static_cast<std::size_t>(chosen[a])] + " / " + r.names[static_cast<std::size_t>(chosen[b])] + ": " + fmt("%+.3f", rho));
+               r.names[static_cast<std::size_t>(chosen[a])] + " / " + r.names[static_cast<std::size_t>(chosen[b])] + ": " + format_spec("{:+.3f}", rho));
       if (cell >= 26.0 && std::isfinite(rho))
-        svg.text(x + cell / 2, y + cell / 2, fmt("%.2f", rho),
+        svg.text(x + cell / 2, y + cell / 2, format_spec("{:.2f}", rho),
                  {.size = std::min(10.0, cell * 0.3), .anchor = "middle", .fill = std::abs(rho) > 0.6 ? "#fff" : "#222", .baseline = "middle"});
     }
   }
@@ -169,7 +168,7 @@ std::optional<PlotFile> correlation_plot(const Report& report) {
   for (const double t : {1.0, 0.5, 0.0, -0.5, -1.0}) {
     const double y = by + bh * (1.0 - t) / 2.0;
     svg.line(bx + bw, y, bx + bw + 4, y, {"#444", 1, "none", "", 1});
-    svg.text(bx + bw + 7, y, t == 0.0 ? std::string("0") : fmt("%+.1f", t), {.size = 10, .baseline = "middle"});
+    svg.text(bx + bw + 7, y, t == 0.0 ? std::string("0") : format_spec("{:+.1f}", t), {.size = 10, .baseline = "middle"});
   }
   return PlotFile{Plot::kCorrelation, "correlation.svg", "Correlation matrix", svg.str()};
 }
@@ -177,7 +176,7 @@ std::optional<PlotFile> correlation_plot(const Report& report) {
 // --- scans ---------------------------------------------------------------------------------
 
 PlotFile scan_plot(const Report& report, const fit::ProfileScan& scan, const std::string& file_name) {
-  const double up = report.setup.objective.errordef();
+  const double up = report.setup.objective().errordef();
   const double width = 640, height = 420, left = 80, right = 150, top = 56, bottom = 62;
   Svg svg(width, height);
   title(svg, 12, "Profile likelihood scan of " + scan.name, "\u0394NLL with all other parameters refitted at each point");
@@ -201,7 +200,7 @@ PlotFile scan_plot(const Report& report, const fit::ProfileScan& scan, const std
 
   svg.begin_clip(left, top, width - left - right, height - top - bottom);
   // The parabola of the Hessian error, for comparison.
-  const int i = report.setup.objective.find(scan.name).value_or(-1);
+  const int i = report.setup.objective().find(scan.name).value_or(-1);
   const double sigma = i >= 0 ? report.result.covariance.errors[i] : std::nan("");
   if (std::isfinite(sigma) && sigma > 0.0) {
     std::vector<std::pair<double, double>> parabola;
@@ -234,12 +233,12 @@ PlotFile scan_plot(const Report& report, const fit::ProfileScan& scan, const std
   for (const auto& p : scan.points) {
     if (!std::isfinite(p.delta)) continue;
     svg.circle(x.map(p.value), y.map(p.delta), 3.2, p.converged() ? Style{"none", 1, kBlue, "", 1} : Style{kRed, 1.5, "white", "", 1},
-               scan.name + " = " + fmt("%.6g", p.value) + ": \u0394NLL " + fmt("%.5g", p.delta) + (p.converged() ? "" : " (not converged)"));
+               scan.name + " = " + format_spec("{:.6g}", p.value) + ": \u0394NLL " + format_spec("{:.5g}", p.delta) + (p.converged() ? "" : " (not converged)"));
   }
   svg.end_clip();
   for (std::size_t k = 0; k < cls.size(); ++k) {
     if (thresholds[k] > y.hi) continue;
-    svg.text(width - right + 6, y.map(thresholds[k]), detail::percent(cls[k]) + " CL", {.size = 11, .fill = "#444", .baseline = "middle"});
+    svg.text(width - right + 6, y.map(thresholds[k]), format_percent(cls[k]) + " CL", {.size = 11, .fill = "#444", .baseline = "middle"});
   }
   // Legend.
   double ly = top + 14;
@@ -254,8 +253,8 @@ PlotFile scan_plot(const Report& report, const fit::ProfileScan& scan, const std
     ly += 18;
     svg.line(lx, ly, lx + 22, ly, {kRed, 2.4, "none", "", 0.8});
     svg.text(lx + 28, ly, "MINOS", {.size = 11, .baseline = "middle"});
-    for (const std::string& line : {"best " + fmt("%.4g", minos->value), "lower " + fmt("%+.3g", minos->lower.offset),
-                                    "upper " + fmt("%+.3g", minos->upper.offset)}) {
+    for (const std::string& line : {"best " + format_spec("{:.4g}", minos->value), "lower " + format_spec("{:+.3g}", minos->lower.offset),
+                                    "upper " + format_spec("{:+.3g}", minos->upper.offset)}) {
       ly += 15;
       svg.text(lx + 4, ly, line, {.size = 10, .fill = "#444", .baseline = "middle"});
     }
@@ -272,7 +271,7 @@ PlotFile contour_plot(const Report& report, const std::vector<const fit::Contour
   title(svg, 12, "Profile likelihood contours", first.x_name + " vs " + first.y_name + " (2 degrees of freedom)");
   const auto& cov = report.result.covariance;
   const int ix = first.x_index, iy = first.y_index;
-  const double up = report.setup.objective.errordef();
+  const double up = report.setup.objective().errordef();
   // The Hessian (Gaussian) ellipses: d = sqrt(q) L u, L the Cholesky factor of the 2x2 block.
   const double vxx = cov.covariance(ix, ix), vyy = cov.covariance(iy, iy), vxy = cov.covariance(ix, iy);
   const bool ellipse = std::isfinite(vxx) && std::isfinite(vyy) && std::isfinite(vxy) && vxx > 0 && vyy > 0 && vxx * vyy > vxy * vxy;
@@ -325,7 +324,7 @@ PlotFile contour_plot(const Report& report, const std::vector<const fit::Contour
   const double lx = width - right + 10;
   for (std::size_t k = 0; k < group.size(); ++k) {
     svg.line(lx, ly, lx + 22, ly, {kPalette[k % 6], 2.2, "none", "", 1});
-    svg.text(lx + 28, ly, detail::percent(group[k]->confidence_level) + " CL", {.size = 11, .baseline = "middle"});
+    svg.text(lx + 28, ly, format_percent(group[k]->confidence_level) + " CL", {.size = 11, .baseline = "middle"});
     ly += 18;
   }
   if (ellipse) {
@@ -402,7 +401,7 @@ std::optional<PlotFile> impacts_plot(const Report& report, const std::vector<det
       if (r->constraint_ratio)
         svg.line(xp.map(std::clamp(*r->pull - *r->constraint_ratio, -2.5, 2.5)), cy, xp.map(std::clamp(*r->pull + *r->constraint_ratio, -2.5, 2.5)), cy,
                  {kInk, 1.5, "none", "", 1});
-      svg.circle(xp.map(p), cy, 3.4, {"none", 1, kInk, "", 1}, x.name + ": pull " + fmt("%+.3f", *r->pull));
+      svg.circle(xp.map(p), cy, 3.4, {"none", 1, kInk, "", 1}, x.name + ": pull " + format_spec("{:+.3f}", *r->pull));
     }
     // +sigma shifts in the upper half of the row, -sigma in the lower half; pre-fit as outlines.
     auto bar = [&](double d, bool upper, const char* colour, bool filled, const std::string& tip) {
@@ -410,11 +409,11 @@ std::optional<PlotFile> impacts_plot(const Report& report, const std::vector<det
       const double y0 = upper ? cy - 7.5 : cy + 0.5;
       svg.rect(xi.map(0), y0, xi.map(d) - xi.map(0), 7.0, filled ? Style{"none", 1, colour, "", 0.9} : Style{colour, 1.3, "none", "", 1}, tip);
     };
-    bar(x.postfit_up.delta_poi, true, up_colour, true, x.name + " post-fit +\u03c3: " + fmt("%+.4g", x.postfit_up.delta_poi));
-    bar(x.postfit_down.delta_poi, false, down_colour, true, x.name + " post-fit \u2212\u03c3: " + fmt("%+.4g", x.postfit_down.delta_poi));
+    bar(x.postfit_up.delta_poi, true, up_colour, true, x.name + " post-fit +\u03c3: " + format_spec("{:+.4g}", x.postfit_up.delta_poi));
+    bar(x.postfit_down.delta_poi, false, down_colour, true, x.name + " post-fit \u2212\u03c3: " + format_spec("{:+.4g}", x.postfit_down.delta_poi));
     if (prefit) {
-      bar(x.prefit_up.delta_poi, true, up_colour, false, x.name + " pre-fit +\u03c3: " + fmt("%+.4g", x.prefit_up.delta_poi));
-      bar(x.prefit_down.delta_poi, false, down_colour, false, x.name + " pre-fit \u2212\u03c3: " + fmt("%+.4g", x.prefit_down.delta_poi));
+      bar(x.prefit_up.delta_poi, true, up_colour, false, x.name + " pre-fit +\u03c3: " + format_spec("{:+.4g}", x.prefit_up.delta_poi));
+      bar(x.prefit_down.delta_poi, false, down_colour, false, x.name + " pre-fit \u2212\u03c3: " + format_spec("{:+.4g}", x.prefit_down.delta_poi));
     }
   }
   svg.rect(il, top, impact_w, bottom - top, {"#444", 1, "none", "", 1});

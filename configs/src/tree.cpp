@@ -1,4 +1,6 @@
 #include "tree.hpp"
+
+#include "hessfit/common/text.hpp"
 #include "strings.hpp"
 
 #include <yaml-cpp/yaml.h>
@@ -55,51 +57,8 @@ void Diagnostics::check() const {
   if (!problems_.empty()) throw ConfigError(sorted());
 }
 
-namespace {
-
-// Optimal string alignment distance (Levenshtein with adjacent transpositions), case-insensitive.
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  const std::size_t n = a.size(), m = b.size();
-  std::vector<std::vector<std::size_t>> d(n + 1, std::vector<std::size_t>(m + 1));
-  for (std::size_t i = 0; i <= n; ++i) d[i][0] = i;
-  for (std::size_t j = 0; j <= m; ++j) d[0][j] = j;
-  for (std::size_t i = 1; i <= n; ++i) {
-    for (std::size_t j = 1; j <= m; ++j) {
-      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  }
-  return d[n][m];
-}
-
-}  // namespace
-
 std::string nearest(const std::string& word, const std::vector<std::string>& candidates) {
-  const std::string w = detail::lowercase(word);
-  std::string best;
-  std::size_t best_distance = std::numeric_limits<std::size_t>::max(), best_prefix = 0;
-  for (const auto& c : candidates) {
-    const std::string l = detail::lowercase(c);
-    const std::size_t d = edit_distance(w, l);
-    std::size_t prefix = 0;
-    while (prefix < w.size() && prefix < l.size() && w[prefix] == l[prefix]) ++prefix;
-    // Ties go to the longer common prefix: "b" -> "b0" rather than "n".
-    if (d < best_distance || (d == best_distance && prefix > best_prefix)) {
-      best_distance = d;
-      best_prefix = prefix;
-      best = c;
-    }
-  }
-  // A plausible typo: at most a third of the longer word changed (at least 1, at most 4 edits),
-  // or one word a prefix of the other ("minos" for "minos_cl").
-  const std::size_t longer = std::max(w.size(), best.size());
-  const std::size_t allowed = std::clamp<std::size_t>(longer / 3, 1, 4);
-  if (best.empty() || best_distance == 0) return best;
-  if (best_distance <= allowed) return best;
-  const std::string b = detail::lowercase(best);
-  if (w.size() >= 3 && b.size() >= 3 && (b.starts_with(w) || w.starts_with(b))) return best;
-  return {};
+  return nearest_name(word, candidates);
 }
 
 std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates) {

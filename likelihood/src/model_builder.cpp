@@ -315,6 +315,8 @@ void ModelBuilder::apply_configuration() {
     configured_at_[config.name] = k;
     const auto it = draft_of_.find(config.name);
     if (it == draft_of_.end()) {
+      // The measurement's own POI missing from the model: find_poi() says so in one warning.
+      if (config.name == measurement_.poi && options_.poi.empty() && !options_.no_poi) continue;
       model_.warnings_.push_back(config_path(k) + ": measurement " + quote(measurement_.name) + " configures " +
                                  quote(config.name) + ", which is not a parameter of the model (ignored)");
       continue;

@@ -33,7 +33,7 @@ TEST(ConfigSchema, FillsEveryDefault) {
   EXPECT_EQ(c.model.workspace->where.text(), "a.yaml:1:20");
   EXPECT_EQ(c.model.normsys_interpolation, "code4");
   EXPECT_EQ(c.model.histosys_interpolation, "code4p");
-  EXPECT_EQ(c.fit.minimizer, hessfit::configs::Minimizer::kAuto);
+  EXPECT_EQ(c.fit.minimizer, hessfit::fit::Method::kAuto);
   EXPECT_DOUBLE_EQ(c.fit.tolerance, 1e-8);
   EXPECT_EQ(c.fit.threads, 0);
   EXPECT_EQ(c.fit.max_restarts, 3);
@@ -87,7 +87,7 @@ output:
   EXPECT_DOUBLE_EQ(c.parameters[0].bounds->value[1], 5.0);
   EXPECT_TRUE(c.parameters[1].glob);
   EXPECT_TRUE(c.parameters[1].fixed->value);
-  EXPECT_EQ(c.fit.minimizer, hessfit::configs::Minimizer::kLbfgs);
+  EXPECT_EQ(c.fit.minimizer, hessfit::fit::Method::kLbfgs);
   EXPECT_EQ(c.fit.max_iterations, 500);
   EXPECT_EQ(c.fit.threads, 3);
   EXPECT_DOUBLE_EQ(c.uncertainties.cl, 0.95);
@@ -119,7 +119,7 @@ TEST(ConfigSchema, SetOverridesValuesAndCreatesMissingKeys) {
   const Config c = parse_config("model: {workspace: tiny/workspace.json}\nfit: {minimizer: newton}\n", "a.yaml", kExamples,
                                 {"fit.minimizer=bfgs", "uncertainties.minos=[mu, jes]", "uncertainties.scans=[]",
                                  "output.plots=none"});
-  EXPECT_EQ(c.fit.minimizer, hessfit::configs::Minimizer::kBfgs);
+  EXPECT_EQ(c.fit.minimizer, hessfit::fit::Method::kBfgs);
   EXPECT_EQ(c.uncertainties.minos.names.size(), 2u);
   EXPECT_TRUE(c.uncertainties.scans.empty());
   EXPECT_TRUE(c.output.plots.empty());

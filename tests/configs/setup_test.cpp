@@ -42,9 +42,9 @@ parameters:
   "staterror_CR[1]": {fixed: false, init: 1.1}
 uncertainties: {minos: all, impacts: true}
 )");
-  const auto& o = s.objective;
+  const auto& o = s.objective();
   ASSERT_EQ(o.size(), 11);
-  EXPECT_EQ(s.poi, "mu");
+  EXPECT_EQ(s.poi(), "mu");
   EXPECT_DOUBLE_EQ(o.value_of("mu"), 0.5);
   EXPECT_DOUBLE_EQ(o.bounds(o.index("mu")).lower, -1.0);
   EXPECT_TRUE(o.is_fixed("staterror_CR[0]"));
@@ -58,7 +58,7 @@ uncertainties: {minos: all, impacts: true}
   EXPECT_EQ(s.options.scans[0].parameter, "mu");
   const auto& lumi = s.parameters[static_cast<std::size_t>(o.index("lumi"))];
   EXPECT_EQ(lumi.kind, "lumi");
-  EXPECT_EQ(lumi.constraint.type, hessfit::configs::ConstraintType::kGaussian);
+  EXPECT_EQ(lumi.constraint.type, hessfit::configs::Constraint::kGaussian);
   EXPECT_DOUBLE_EQ(lumi.constraint.sigma, 0.02);
   EXPECT_NE(s.description.find("2 channels, 5 bins, 11 parameters"), std::string::npos) << s.description;
 }
@@ -128,8 +128,8 @@ TEST(NllRegistry, KnowsTheBuiltInsAndRefusesDuplicates) {
   EXPECT_THROW(hessfit::configs::register_nll("counting", d), std::invalid_argument);
   hessfit::configs::register_nll("setup_test_square", d);
   const FitSetup s = setup_of("model: {nll: setup_test_square, parameters: [z]}\n");
-  EXPECT_EQ(s.objective.names(), std::vector<std::string>{"z"});
-  EXPECT_DOUBLE_EQ(s.objective.value(Eigen::VectorXd::Constant(1, 3.0)), 9.0);
+  EXPECT_EQ(s.objective().names(), std::vector<std::string>{"z"});
+  EXPECT_DOUBLE_EQ(s.objective().value(Eigen::VectorXd::Constant(1, 3.0)), 9.0);
 }
 
 TEST(NllRegistry, BadArgumentsAreReportedAtTheArgument) {
@@ -141,7 +141,7 @@ TEST(NllRegistry, BadArgumentsAreReportedAtTheArgument) {
 
 TEST(BuiltinNlls, CountingIsThePoissonTimesGaussianLikelihoodWithConstants) {
   const FitSetup s = setup_of("model: {nll: counting, data: {n: [7, 3], s: [2, 1], b0: [4, 2.5], sigma_b: [1, 0.5]}}\n");
-  ASSERT_EQ(s.objective.names(), (std::vector<std::string>{"mu", "b[0]", "b[1]"}));
+  ASSERT_EQ(s.objective().names(), (std::vector<std::string>{"mu", "b[0]", "b[1]"}));
   const Eigen::Vector3d x(1.5, 3.0, 2.0);
   double expected = 0.0;
   const double n[] = {7, 3}, sig[] = {2, 1}, b0[] = {4, 2.5}, sb[] = {1, 0.5};
@@ -150,8 +150,8 @@ TEST(BuiltinNlls, CountingIsThePoissonTimesGaussianLikelihoodWithConstants) {
     expected += nu - n[i] * std::log(nu) + std::lgamma(n[i] + 1);
     expected += 0.5 * std::pow((x[i + 1] - b0[i]) / sb[i], 2) + std::log(sb[i]) + 0.5 * std::log(2 * std::numbers::pi);
   }
-  EXPECT_NEAR(s.objective.value(x), expected, 1e-12);
-  EXPECT_EQ(s.poi, "mu");
+  EXPECT_NEAR(s.objective().value(x), expected, 1e-12);
+  EXPECT_EQ(s.poi(), "mu");
 }
 
 TEST(BuiltinNlls, GaussianFitReturnsTheInputCovarianceExactly) {

@@ -18,8 +18,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hessfit/common/levels.hpp"
 #include "hessfit/configs/error.hpp"
 #include "hessfit/configs/nll_registry.hpp"
+#include "hessfit/fit/fit.hpp"
 
 namespace hessfit::configs {
 
@@ -61,17 +63,13 @@ struct ParameterOverride {
   std::optional<Located<bool>> fixed;
 };
 
-/// kAuto: the fitting engine's default strategy (hessfit::fit::MinimizeOptions{}.method).
-enum class Minimizer { kAuto, kNewton, kLbfgs, kBfgs };
-std::string to_string(Minimizer minimizer);
-
-/// `fit:`
+/// `fit:` (defaults: the fitting engine's).
 struct FitConfig {
-  Minimizer minimizer = Minimizer::kAuto;
-  double tolerance = 1e-8;  // EDM target, 1/2 g^T H^-1 g (for an NLL)
+  fit::Method minimizer = fit::MinimizeOptions{}.method;
+  double tolerance = fit::MinimizeOptions{}.edm_tolerance;  // EDM target, 1/2 g^T H^-1 g (for an NLL)
   int max_iterations = 0;   // 0 = the minimiser's default (Newton 100, L-BFGS/BFGS 10000)
   int threads = 0;          // 0 = all cores
-  int max_restarts = 3;     // refits from a lower point found by MINOS/scans/contours/impacts
+  int max_restarts = fit::FitOptions{}.max_restarts;  // refits from a lower point found by MINOS/scans/contours/impacts
 };
 
 /// `uncertainties.minos`: none, the POI, all free parameters, or a list of names/globs.
@@ -85,15 +83,15 @@ struct MinosSelection {
 struct ScanConfig {
   Located<std::string> parameter;                     // a name, or "poi"
   std::optional<Located<std::array<double, 2>>> range;  // default: best fit +- width sigma
-  int points = 21;
-  double width = 3.0;  // in Hessian errors, when no range is given (clipped to the bounds)
+  int points = fit::ScanRequest{}.points;
+  double width = fit::ScanRequest{}.width_sigmas;  // in Hessian errors, when no range is given (clipped to the bounds)
   Location where;
 };
 
 struct ContourConfig {
   std::array<Located<std::string>, 2> parameters;
   std::vector<double> cl;  // default: {uncertainties.cl}
-  int points = 24;
+  int points = fit::ContourRequest{}.points;
   Location where;
 };
 
@@ -107,7 +105,7 @@ struct ImpactsConfig {
 
 /// `uncertainties:`
 struct UncertaintiesConfig {
-  double cl = 0.6826894921370859;  // MINOS confidence level (1 dof)
+  double cl = kOneSigmaLevel;  // MINOS confidence level (1 dof)
   Location cl_where;
   MinosSelection minos;
   std::vector<ScanConfig> scans;  // default: one scan of the POI

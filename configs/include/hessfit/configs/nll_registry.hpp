@@ -32,6 +32,8 @@
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -40,6 +42,7 @@
 
 #include "hessfit/configs/error.hpp"
 #include "hessfit/fit/objective.hpp"
+#include "hessfit/infer/model.hpp"
 
 namespace hessfit::configs {
 
@@ -85,45 +88,41 @@ class NllArguments {
   std::map<std::string, NllArgument> values_;
 };
 
-/// A constraint term of a parameter, for pulls and impacts: the auxiliary measurement `centre`
-/// with pre-fit width `sigma`.
-enum class ConstraintType { kNone, kGaussian, kPoisson };
-/// "none", "gaussian", "poisson".
-std::string to_string(ConstraintType type);
-
-struct ParameterConstraint {
-  ConstraintType type = ConstraintType::kNone;
-  double centre = 0.0;
-  double sigma = 0.0;
-};
+/// A parameter's constraint (pulls, impacts, toys): Constraint::kGaussian / kPoisson with the
+/// auxiliary measurement's centre and pre-fit width, or kNone for a free parameter.
+using infer::Constraint;
+using infer::ParameterConstraint;
 
 /// A parameter of a C++ NLL.
 struct NllParameter {
   std::string name;
   double init = 0.0;
-  fit::Bounds bounds{};  // default: unbounded
+  Bounds bounds{};  // default: unbounded
   bool fixed = false;
   ParameterConstraint constraint{};  // kNone: a free (unconstrained) parameter
 };
 
 /// What an NLL builder returns: the objective (names, starting values, bounds, error
-/// definition), its parameter of interest ("" = none) and the constraint of every parameter
-/// (empty, or one per parameter).
+/// definition), its parameter of interest ("" = none), the constraint of every parameter (empty,
+/// or one per parameter) and, for an NLL of the data as well (make_nll_model_with_data), the data
+/// functions that make Asimov data, CLs, limits and toys available.
 struct NllModel {
   fit::Objective objective;
   std::string poi;
   std::vector<ParameterConstraint> constraints;
+  std::optional<infer::Model::DataFunctions> data;
 };
 
 /// An NllModel from a generic callable `nll(const auto& x)` (x: Eigen vector of any hessfit
 /// scalar) differentiated exactly by hessfit::ad. Throws std::invalid_argument for inconsistent
-/// parameters (duplicate names, init outside bounds, unknown POI).
+/// parameters (duplicate names, init outside bounds, unknown POI). Such a model is fitted but not
+/// tested: without expected data there are no Asimov data and no CLs.
 template <class F>
 NllModel make_nll_model(F nll, const std::vector<NllParameter>& parameters, std::string poi = {},
                         double errordef = fit::kErrorDefNll) {
   std::vector<std::string> names;
   Eigen::VectorXd init(static_cast<Eigen::Index>(parameters.size()));
-  std::vector<fit::Bounds> bounds;
+  std::vector<Bounds> bounds;
   std::vector<ParameterConstraint> constraints;
   for (std::size_t i = 0; i < parameters.size(); ++i) {
     names.push_back(parameters[i].name);
@@ -133,11 +132,36 @@ NllModel make_nll_model(F nll, const std::vector<NllParameter>& parameters, std:
   }
   NllModel model{fit::Objective::from_callable(std::move(nll), std::move(names), std::move(init),
                                                std::move(bounds), errordef),
-                 std::move(poi), std::move(constraints)};
+                 std::move(poi), std::move(constraints), std::nullopt};
   for (std::size_t i = 0; i < parameters.size(); ++i)
     if (parameters[i].fixed) model.objective.fix(static_cast<int>(i));
   if (!model.poi.empty() && !model.objective.find(model.poi))
     throw std::invalid_argument("the POI '" + model.poi + "' is not a parameter of the NLL");
+  return model;
+}
+
+/// An NllModel of the parameters *and* the data, as pyhf's logpdf(pars, data):
+/// `nll(x, data)` (x: Eigen vector of any hessfit scalar, data: Eigen::VectorXd), the `observed`
+/// data vector, and `expected(x)` giving the data expected at parameters x (double), from which
+/// Asimov data sets are made. `distributions` (optional, one per data entry) says how each entry
+/// fluctuates, for pseudo-data. Such a model can be tested: hypotest, limits, significance.
+template <class F, class E>
+NllModel make_nll_model_with_data(F nll, Eigen::VectorXd observed, E expected, const std::vector<NllParameter>& parameters,
+                                  std::string poi = {}, std::vector<infer::DataDistribution> distributions = {},
+                                  double errordef = fit::kErrorDefNll) {
+  auto shared_nll = std::make_shared<const F>(std::move(nll));
+  auto observed_data = std::make_shared<const Eigen::VectorXd>(observed);
+  NllModel model = make_nll_model([shared_nll, observed_data](const auto& x) { return (*shared_nll)(x, *observed_data); },
+                                  parameters, std::move(poi), errordef);
+  infer::Model::DataFunctions data;
+  data.observed = std::move(observed);
+  data.bind = [shared_nll](const Eigen::VectorXd& values) {
+    auto d = std::make_shared<const Eigen::VectorXd>(values);
+    return fit::Objective::functions_of([shared_nll, d](const auto& x) { return (*shared_nll)(x, *d); });
+  };
+  data.expected_data = [expected = std::move(expected)](const Eigen::VectorXd& x) -> Eigen::VectorXd { return expected(x); };
+  data.distributions = std::move(distributions);
+  model.data = std::move(data);
   return model;
 }
 

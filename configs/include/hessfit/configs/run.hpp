@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "hessfit/configs/exit_codes.hpp"
 #include "hessfit/configs/setup.hpp"
 #include "hessfit/fit/fit.hpp"
 
@@ -24,11 +25,6 @@ namespace hessfit::configs {
 using ProgressCallback = std::function<void(const std::string& step)>;
 
 fit::FitResult run_fit(const FitSetup& setup, const ProgressCallback& progress = {});
-
-/// Exit codes of `hessfit fit` (the same as every hessfit command).
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitNumerical = 1;  // minimum not converged or covariance not accurate
-inline constexpr int kExitBadInput = 2;   // bad config, workspace, data or option: nothing written
 
 struct RunOptions {
   std::filesystem::path config;  // a YAML config, or a pyhf workspace .json

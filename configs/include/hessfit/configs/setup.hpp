@@ -18,6 +18,7 @@
 #include "hessfit/configs/nll_registry.hpp"
 #include "hessfit/fit/fit.hpp"
 #include "hessfit/fit/objective.hpp"
+#include "hessfit/infer/model.hpp"
 
 namespace hessfit::configs {
 
@@ -29,12 +30,16 @@ struct ParameterInfo {
 };
 
 struct FitSetup {
-  fit::Objective objective;  // overrides applied: starting values, bounds, fixed flags
+  infer::Model model;        // overrides applied to its objective: starting values, bounds, fixed flags
   std::vector<ParameterInfo> parameters;
-  std::string poi;           // "" = the model has none
   fit::FitOptions options;   // minimiser and the uncertainties to compute, names resolved
   std::string description;   // "workspace 'x.json', measurement 'm'" / "C++ NLL 'counting'"
   std::vector<std::string> warnings;  // accepted but possibly unintended
+
+  /// The NLL on the observed data with the overrides applied.
+  const fit::Objective& objective() const { return model.objective(); }
+  /// The POI's name, "" = the model has none.
+  std::string poi() const { return model.poi_name(); }
 };
 
 /// Builds the model and the plan. Throws ConfigError for every problem (bad workspace, unknown
