@@ -22,6 +22,7 @@ std::string to_string(Plot plot) {
     case Plot::kScans: return "scans";
     case Plot::kContours: return "contours";
     case Plot::kImpacts: return "impacts";
+    case Plot::kCls: return "cls";
   }
   return "?";
 }
@@ -32,7 +33,11 @@ namespace {
 
 using detail::Node;
 
-const std::vector<std::string> kTopKeys{"version", "title", "model", "parameters", "fit", "uncertainties", "output"};
+const std::vector<std::string> kTopKeys{"version", "title", "model", "parameters", "fit", "uncertainties", "inference", "output"};
+const std::vector<std::string> kInferenceKeys{"test_statistic", "asimov", "hypotest", "limit", "significance"};
+const std::vector<std::string> kLimitKeys{"cl", "scan"};
+const std::vector<std::string> kLimitScanKeys{"range", "points"};
+const std::vector<std::string> kTestStatistics{"qtilde", "q", "q0", "t", "ttilde"};
 const std::vector<std::string> kModelKeys{"workspace", "measurement", "patchset", "patch", "poi",
                                           "interpolation", "nll", "parameters", "data"};
 const std::vector<std::string> kInterpolationKeys{"normsys", "histosys"};
@@ -46,7 +51,7 @@ const std::vector<std::string> kOutputKeys{"directory", "formats", "plots", "cor
                                            "impacts_max_parameters"};
 const std::vector<std::string> kMinimizers{"auto", "newton", "lbfgs", "bfgs"};
 const std::vector<std::string> kFormats{"text", "json", "markdown"};
-const std::vector<std::string> kPlots{"pulls", "correlation", "scans", "contours", "impacts"};
+const std::vector<std::string> kPlots{"pulls", "correlation", "scans", "contours", "impacts", "cls"};
 
 std::string join(const std::vector<std::string>& words, const std::string& sep = ", ") {
   std::string out;
@@ -554,6 +559,68 @@ void read_uncertainties(Reader& r, const Node* node, UncertaintiesConfig& u) {
     if (c.cl.empty()) c.cl = {u.cl};
 }
 
+// --- inference ----------------------------------------------------------------------------
+
+void read_inference(Reader& r, const Node* node, InferenceConfig& inf) {
+  if (node == nullptr) return;
+  inf.where = node->where;
+  if (!r.keys(*node, "inference", kInferenceKeys)) return;
+  if (const Node* n = node->find("test_statistic")) {
+    if (auto s = r.choice(*n, "inference.test_statistic", kTestStatistics)) inf.test_statistic = *infer::parse_test_statistic(*s);
+  }
+  if (const Node* n = node->find("asimov")) {
+    if (auto s = r.choice(*n, "inference.asimov", {"postfit", "prefit"})) inf.asimov = *infer::parse_asimov_type(*s);
+  }
+  if (const Node* n = node->find("hypotest")) {
+    if (n->is_sequence()) {
+      if (n->items.empty()) r.d.error(n->where, "'inference.hypotest' must not be empty: give the POI values to test");
+      for (std::size_t i = 0; i < n->items.size(); ++i)
+        if (auto v = r.number(n->items[i], "inference.hypotest[" + std::to_string(i) + "]"))
+          inf.hypotest.push_back({*v, n->items[i].where});
+    } else if (auto v = r.number(*n, "inference.hypotest")) {
+      inf.hypotest.push_back({*v, n->where});
+    }
+  }
+  if (const Node* n = node->find("limit")) {
+    LimitConfig& l = inf.limit;
+    l.where = n->where;
+    if (n->is_scalar()) {
+      if (auto b = r.boolean(*n, "inference.limit")) l.enabled = *b;
+    } else if (n->is_map()) {
+      l.enabled = true;
+      if (r.keys(*n, "inference.limit", kLimitKeys)) {
+        if (const Node* c = n->find("cl")) {
+          if (auto v = r.number_in(*c, "inference.limit.cl", 0.0, 1.0, true, true, "a confidence level between 0 and 1 (e.g. 0.95)"))
+            l.cl = *v;
+        }
+        if (const Node* sc = n->find("scan")) {
+          if (sc->is_scalar() && !sc->quoted && (sc->scalar == "none" || sc->scalar == "false")) {
+            l.scan_points = 0;
+          } else if (r.keys(*sc, "inference.limit.scan", kLimitScanKeys)) {
+            if (const Node* p = sc->find("range")) {
+              if (auto v = r.interval(*p, "inference.limit.scan.range")) l.scan_range = Located<std::array<double, 2>>{*v, p->where};
+            }
+            if (const Node* p = sc->find("points")) {
+              if (auto v = r.integer(*p, "inference.limit.scan.points", 2, 10000)) l.scan_points = *v;
+            }
+          }
+        }
+      }
+    } else if (!n->is_null()) {
+      r.d.error(n->where, "'inference.limit' must be true, false or {cl: 0.95, scan: {range: [lo, hi], points: n}}, got " + n->describe());
+    }
+  }
+  if (const Node* n = node->find("significance")) {
+    inf.significance_where = n->where;
+    if (auto b = r.boolean(*n, "inference.significance")) inf.significance = *b;
+  }
+  if (inf.limit.enabled && !infer::has_cls(inf.test_statistic))
+    r.d.error(inf.limit.where, "'inference.limit' needs a CLs test statistic (qtilde or q), not '" +
+                                   infer::to_string(inf.test_statistic) + "'");
+  if (inf.limit.enabled && inf.test_statistic == infer::TestStatistic::kQ0)
+    r.d.error(inf.limit.where, "'inference.limit' needs a CLs test statistic (qtilde or q), not 'q0' (a discovery test)");
+}
+
 // --- output -------------------------------------------------------------------------------
 
 template <class Apply>
@@ -594,7 +661,8 @@ void read_output(Reader& r, const Node* node, const std::filesystem::path& base,
       if (!on) return;
       o.plots.push_back(p == "pulls" ? Plot::kPulls : p == "correlation" ? Plot::kCorrelation : p == "scans" ? Plot::kScans
                                                     : p == "contours"  ? Plot::kContours
-                                                                       : Plot::kImpacts);
+                                                    : p == "impacts"   ? Plot::kImpacts
+                                                                       : Plot::kCls);
     });
   }
   if (const Node* n = node->find("correlation_max_parameters")) {
@@ -629,6 +697,7 @@ Config read_config(const Node& root, const std::string& source, const std::files
   read_parameters(r, root.find("parameters"), c.parameters);
   read_fit(r, root.find("fit"), c.fit);
   read_uncertainties(r, root.find("uncertainties"), c.uncertainties);
+  read_inference(r, root.find("inference"), c.inference);
   read_output(r, root.find("output"), output_base, c.output);
   return c;
 }
@@ -769,6 +838,27 @@ nlohmann::json to_json(const Config& c) {
                {"parameters", names.empty() ? json("all constrained") : names},
                {"prefit", c.uncertainties.impacts.prefit}};
   }
+  json inference = nullptr;
+  if (c.inference.requested()) {
+    json values = json::array();
+    for (const auto& v : c.inference.hypotest) values.push_back(v.value);
+    json limit = false;
+    if (c.inference.limit.enabled) {
+      json scan = nullptr;
+      if (c.inference.limit.scan_points > 0) {
+        scan = {{"points", c.inference.limit.scan_points}};
+        scan["range"] = c.inference.limit.scan_range
+                            ? json{c.inference.limit.scan_range->value[0], c.inference.limit.scan_range->value[1]}
+                            : json("auto");
+      }
+      limit = {{"cl", c.inference.limit.cl}, {"scan", scan}};
+    }
+    inference = {{"test_statistic", infer::to_string(c.inference.test_statistic)},
+                 {"asimov", infer::to_string(c.inference.asimov)},
+                 {"hypotest", values},
+                 {"limit", limit},
+                 {"significance", c.inference.significance}};
+  }
   json formats = json::array();
   if (c.output.text) formats.push_back("text");
   if (c.output.json) formats.push_back("json");
@@ -789,6 +879,7 @@ nlohmann::json to_json(const Config& c) {
             {"max_restarts", c.fit.max_restarts}}},
           {"uncertainties",
            {{"cl", c.uncertainties.cl}, {"minos", minos}, {"scans", scans}, {"contours", contours}, {"impacts", impacts}}},
+          {"inference", inference},
           {"output",
            {{"directory", c.output.directory.generic_string()},
             {"formats", formats},

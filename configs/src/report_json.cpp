@@ -209,6 +209,7 @@ json results_json(const Report& report) {
           {"scans", scans},
           {"contours", contours},
           {"impacts", impacts},
+          {"inference", report.inference != nullptr ? json(to_json(*report.inference)) : json(nullptr)},
           {"warnings", s.warnings},
           {"timing",
            {{"load", report.timing.load},
@@ -219,6 +220,7 @@ json results_json(const Report& report) {
             {"contours", t.contours},
             {"impacts", t.impacts},
             {"fit_total", t.total},
+            {"inference", report.inference != nullptr ? report.inference->time_seconds : 0.0},
             {"report", report.timing.report},
             {"total", report.timing.total}}},
           {"config", to_json(report.config)}};

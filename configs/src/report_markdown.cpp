@@ -139,6 +139,44 @@ std::string markdown_report(const Report& report, const std::vector<PlotFile>& p
     embed(Plot::kImpacts);
   }
 
+  if (report.inference != nullptr) {
+    const InferenceResults& inf = *report.inference;
+    md << "\n## Hypothesis tests\n\nAsymptotic formulae (Cowan et al. 2011) with pyhf's conventions: test statistic "
+       << code(infer::to_string(inf.statistic)) << ", Asimov data " << infer::to_string(inf.asimov)
+       << ", expected band at exactly \u00b11\u03c3 and \u00b12\u03c3 of the background-only test statistic (pyhf's; Combine quotes the "
+          "2.5/16/84/97.5% quantiles of the limit, slightly narrower at \u00b12\u03c3).\n";
+    if (!inf.hypotests.empty()) {
+      md << "\n| " << code(inf.poi) << " | CLs | CLs+b | CLb | expected CLs \u22122\u03c3 | \u22121\u03c3 | median | +1\u03c3 | +2\u03c3 | "
+            "q | q (Asimov) |\n|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n";
+      for (const auto& h : inf.hypotests) {
+        md << "| " << format_spec("{:.6g}", h.mu) << " | " << format_spec("{:.5g}", h.cls_obs) << " | " << format_spec("{:.5g}", h.clsb_obs)
+           << " | " << format_spec("{:.5g}", h.clb_obs);
+        for (const double c : h.cls_exp) md << " | " << format_spec("{:.5g}", c);
+        md << " | " << format_spec("{:.6g}", h.q_obs) << " | " << format_spec("{:.6g}", h.q_asimov) << " |\n";
+      }
+    }
+    if (inf.limit) {
+      const auto& l = *inf.limit;
+      md << "\nUpper limits on " << code(inf.poi) << " at " << format_percent(l.cl) << " CL (CLs):\n\n"
+         << "| observed | expected \u22122\u03c3 | \u22121\u03c3 | median | +1\u03c3 | +2\u03c3 |\n|--:|--:|--:|--:|--:|--:|\n| "
+         << format_spec("{:.6g}", l.observed.value) << (l.observed.past_bound ? "\\*" : "");
+      for (const auto& e : l.expected) md << " | " << format_spec("{:.6g}", e.value) << (e.past_bound ? "\\*" : "");
+      md << " |\n";
+      if (l.observed.past_bound || std::any_of(l.expected.begin(), l.expected.end(), [](const auto& e) { return e.past_bound; }))
+        md << "\n\\* beyond the POI's upper bound " << format_spec("{:g}", l.poi_upper_bound) << " (searched past it, as pyhf does).\n";
+      if (!l.ok()) md << "\n**Problems:** " << l.problems() << "\n";
+      embed(Plot::kCls);
+    }
+    if (inf.significance) {
+      const auto& sg = *inf.significance;
+      md << "\nDiscovery significance (q0; expected: Asimov data of " << code(inf.poi) << " = 1):\n\n| | q0 | p0 | Z |\n|---|--:|--:|--:|\n"
+         << "| observed | " << format_spec("{:.6g}", sg.observed.q0) << " | " << format_spec("{:.4g}", sg.observed.p0) << " | "
+         << format_spec("{:.4g}", sg.observed.z) << " |\n| expected | " << format_spec("{:.6g}", sg.expected.q0) << " | "
+         << format_spec("{:.4g}", sg.expected.p0) << " | " << format_spec("{:.4g}", sg.expected.z) << " |\n";
+    }
+    if (!inf.ok()) md << "\n**Problems:** " << inf.problems() << "\n";
+  }
+
   const auto& t = r.timing;
   md << "\n## Timing (wall seconds)\n\n| load | minimise | covariance | MINOS | scans | contours | impacts | fit total |\n"
         "|--:|--:|--:|--:|--:|--:|--:|--:|\n";

@@ -121,14 +121,21 @@ std::string text_summary(const Report& report) {
     if (im.impacts.size() > n) out << "  ... " << im.impacts.size() - n << " more in results.json\n";
   }
 
+  if (report.inference != nullptr) out << "\n" << text_summary(*report.inference);
+
   const auto& t = r.timing;
   out << "\ntime: load " << format_seconds(report.timing.load) << ", minimise " << format_seconds(t.minimize) << ", covariance " << format_seconds(t.covariance);
   if (!r.minos.intervals.empty()) out << ", MINOS " << format_seconds(t.minos);
   if (!r.scans.empty()) out << ", scans " << format_seconds(t.scans);
   if (!r.contours.empty()) out << ", contours " << format_seconds(t.contours);
   if (r.impacts) out << ", impacts " << format_seconds(t.impacts);
-  out << "; fit total " << format_seconds(t.total) << "\n";
-  out << "status: " << (r.ok() ? std::string("ok") : "PROBLEMS: " + r.problems()) << "\n";
+  out << "; fit total " << format_seconds(t.total);
+  if (report.inference != nullptr) out << "; inference " << format_seconds(report.inference->time_seconds);
+  out << "\n";
+  const bool inference_ok = report.inference == nullptr || report.inference->ok();
+  std::string problems = r.problems();
+  if (!inference_ok) problems += (problems.empty() ? "" : "; ") + report.inference->problems();
+  out << "status: " << (r.ok() && inference_ok ? std::string("ok") : "PROBLEMS: " + problems) << "\n";
   return out.str();
 }
 

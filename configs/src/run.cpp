@@ -124,8 +124,21 @@ int run_fit_command(const RunOptions& options, std::ostream& out, std::ostream& 
     }
   }
 
+  std::optional<InferenceResults> inference;
+  if (config.inference.requested()) {
+    ProgressLine line(err, show_progress);
+    line.step("hypothesis tests of '" + setup->poi() + "'");
+    try {
+      inference = run_inference(*setup, config.inference, inference_options(config));
+    } catch (const std::exception& e) {
+      line.stop();
+      err << "hessfit fit: the hypothesis tests failed: " << e.what() << "\nnothing was written\n";
+      return kExitNumerical;
+    }
+  }
+
   const auto t_report = Clock::now();
-  Report report{config, *setup, result, {load_seconds, 0.0, 0.0}};
+  Report report{config, *setup, result, {load_seconds, 0.0, 0.0}, inference ? &*inference : nullptr};
   std::vector<PlotFile> plots = make_plots(report);
   const std::string summary = text_summary(report);
   std::string markdown = config.output.markdown ? markdown_report(report, plots) : std::string{};
@@ -155,9 +168,11 @@ int run_fit_command(const RunOptions& options, std::ostream& out, std::ostream& 
     for (std::size_t i = 0; i < written.size(); ++i) out << (i ? ", " : "") << written[i];
     out << "\n";
   }
-  const bool ok = result.minimum.converged() && result.covariance.accurate();
-  if (!ok) err << "hessfit fit: " << result.problems() << "\n";
-  return ok ? kExitOk : kExitNumerical;
+  const bool fit_ok = result.minimum.converged() && result.covariance.accurate();
+  if (!fit_ok) err << "hessfit fit: " << result.problems() << "\n";
+  const bool inference_ok = !inference || inference->ok();
+  if (!inference_ok) err << "hessfit fit: " << inference->problems() << "\n";
+  return fit_ok && inference_ok ? kExitOk : kExitNumerical;
 }
 
 }  // namespace hessfit::configs

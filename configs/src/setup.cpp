@@ -2,6 +2,8 @@
 // every parameter name the uncertainties section mentions, recording problems at their place.
 #include "hessfit/configs/setup.hpp"
 
+#include "hessfit/configs/inference.hpp"
+
 #include <algorithm>
 #include <memory>
 #include <set>
@@ -409,7 +411,10 @@ std::optional<FitSetup> prepare_fit(const Config& c, Diagnostics& d) {
   apply_overrides(c, model.objective(), d);
   fit::FitOptions options = plan(c, *m, model.objective(), d);
   if (d.size() != before) return std::nullopt;
-  return FitSetup{std::move(model), m->parameters, options, m->description, m->warnings};
+  FitSetup setup{std::move(model), m->parameters, options, m->description, m->warnings};
+  check_inference(c.inference, setup, d);
+  if (d.size() != before) return std::nullopt;
+  return setup;
 }
 
 FitSetup prepare_fit(const Config& c) {

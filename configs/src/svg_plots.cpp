@@ -432,6 +432,84 @@ std::optional<PlotFile> impacts_plot(const Report& report, const std::vector<det
   return PlotFile{Plot::kImpacts, "impacts.svg", "Impacts on " + im.poi, svg.str()};
 }
 
+// --- CLs (Brazil band) ---------------------------------------------------------------------
+
+std::optional<PlotFile> cls_plot(const InferenceResults& inf) {
+  if (!inf.limit || inf.scan.size() < 2) return std::nullopt;
+  const infer::UpperLimitResult& l = *inf.limit;
+  const double width = 660, height = 440, left = 76, right = 176, top = 56, bottom = 62;
+  Svg svg(width, height);
+  title(svg, 12, "CLs of " + inf.poi + " and the " + format_percent(l.cl) + " CL upper limit",
+        "asymptotic, " + infer::to_string(inf.statistic) + "; expected band: pyhf's (CLs at ±1σ, ±2σ exactly)");
+  const double xmin = inf.scan.front().mu, xmax = inf.scan.back().mu;
+  Axis x{xmin, xmax, left, width - right};
+  Axis y{0.0, 1.0, height - bottom, top};
+  detail::draw_axes(svg, x, y, inf.poi, "CLs");
+  svg.begin_clip(left, top, width - left - right, height - top - bottom);
+  const auto band = [&](std::size_t lo, std::size_t hi, const char* colour) {
+    std::vector<std::pair<double, double>> poly;
+    for (const auto& h : inf.scan)
+      if (std::isfinite(h.cls_exp[hi])) poly.push_back({x.map(h.mu), y.map(h.cls_exp[hi])});
+    for (auto it = inf.scan.rbegin(); it != inf.scan.rend(); ++it)
+      if (std::isfinite(it->cls_exp[lo])) poly.push_back({x.map(it->mu), y.map(it->cls_exp[lo])});
+    svg.polyline(poly, {"none", 1, colour, "", 1}, true);
+  };
+  const char* const yellow = "#f5d547";
+  const char* const green = "#4cb050";
+  band(0, 4, yellow);
+  band(1, 3, green);
+  std::vector<std::pair<double, double>> median, observed;
+  for (const auto& h : inf.scan) {
+    if (std::isfinite(h.cls_exp[2])) median.push_back({x.map(h.mu), y.map(h.cls_exp[2])});
+    if (std::isfinite(h.cls_obs)) observed.push_back({x.map(h.mu), y.map(h.cls_obs)});
+  }
+  svg.polyline(median, {"#111", 1.6, "none", "6 4", 1});
+  svg.polyline(observed, {"#111", 2, "none", "", 1});
+  for (const auto& h : inf.scan)
+    if (std::isfinite(h.cls_obs))
+      svg.circle(x.map(h.mu), y.map(h.cls_obs), 2.8, {"none", 1, "#111", "", 1},
+                 inf.poi + " = " + format_spec("{:.5g}", h.mu) + ": CLs " + format_spec("{:.4g}", h.cls_obs) + ", expected " +
+                     format_spec("{:.4g}", h.cls_exp[2]));
+  const double alpha = 1.0 - l.cl;
+  svg.line(left, y.map(alpha), width - right, y.map(alpha), {kRed, 1.4, "none", "", 1});
+  // The limits: where the curves cross 1 - CL.
+  if (std::isfinite(l.observed.value))
+    svg.line(x.map(l.observed.value), y.map(0), x.map(l.observed.value), y.map(alpha), {"#111", 1.6, "none", "", 1});
+  if (std::isfinite(l.expected[2].value))
+    svg.line(x.map(l.expected[2].value), y.map(0), x.map(l.expected[2].value), y.map(alpha), {"#111", 1.3, "none", "6 4", 1});
+  svg.end_clip();
+  svg.text(width - right + 6, y.map(alpha), format_spec("{:.3g}", alpha) + " (" + format_percent(l.cl) + " CL)",
+           {.size = 11, .fill = kRed, .baseline = "middle"});
+  // Legend and the limits as text.
+  double ly = top + 14;
+  const double lx = width - right + 10;
+  svg.line(lx, ly, lx + 22, ly, {"#111", 2, "none", "", 1});
+  svg.text(lx + 28, ly, "observed", {.size = 11, .baseline = "middle"});
+  ly += 18;
+  svg.line(lx, ly, lx + 22, ly, {"#111", 1.6, "none", "6 4", 1});
+  svg.text(lx + 28, ly, "expected", {.size = 11, .baseline = "middle"});
+  ly += 18;
+  svg.rect(lx, ly - 6, 22, 12, {"none", 1, green, "", 1});
+  svg.text(lx + 28, ly, "±1σ", {.size = 11, .baseline = "middle"});
+  ly += 18;
+  svg.rect(lx, ly - 6, 22, 12, {"none", 1, yellow, "", 1});
+  svg.text(lx + 28, ly, "±2σ", {.size = 11, .baseline = "middle"});
+  ly += 28;
+  svg.text(lx, ly, "upper limits", {.size = 11, .bold = true, .baseline = "middle"});
+  const auto limit_line = [&](const std::string& label, const infer::UpperLimit& u) {
+    ly += 15;
+    svg.text(lx + 4, ly, label + " " + format_spec("{:.4g}", u.value) + (u.past_bound ? " *" : ""),
+             {.size = 10, .fill = "#444", .baseline = "middle"});
+  };
+  limit_line("observed", l.observed);
+  limit_line("expected", l.expected[2]);
+  limit_line("−1σ", l.expected[1]);
+  limit_line("+1σ", l.expected[3]);
+  limit_line("−2σ", l.expected[0]);
+  limit_line("+2σ", l.expected[4]);
+  return PlotFile{Plot::kCls, "cls_" + file_stem(inf.poi) + ".svg", "CLs and upper limit on " + inf.poi, svg.str()};
+}
+
 }  // namespace
 
 std::vector<PlotFile> make_plots(const Report& report) {
@@ -464,6 +542,8 @@ std::vector<PlotFile> make_plots(const Report& report) {
   }
   if (o.has(Plot::kImpacts))
     if (auto p = impacts_plot(report, rows)) plots.push_back(std::move(*p));
+  if (o.has(Plot::kCls) && report.inference != nullptr)
+    if (auto p = cls_plot(*report.inference)) plots.push_back(std::move(*p));
   return plots;
 }
 

@@ -22,6 +22,8 @@
 #include "hessfit/configs/error.hpp"
 #include "hessfit/configs/nll_registry.hpp"
 #include "hessfit/fit/fit.hpp"
+#include "hessfit/infer/fits.hpp"
+#include "hessfit/infer/test_statistics.hpp"
 
 namespace hessfit::configs {
 
@@ -113,7 +115,30 @@ struct UncertaintiesConfig {
   ImpactsConfig impacts;
 };
 
-enum class Plot { kPulls, kCorrelation, kScans, kContours, kImpacts };
+/// `inference.limit`: upper limits and the CLs scan behind the Brazil-band plot.
+struct LimitConfig {
+  bool enabled = false;
+  double cl = kUpperLimitLevel;
+  /// The CLs scan: `range` (default [0, 1.2 x the largest limit]) and `points`; points = 0: none.
+  std::optional<Located<std::array<double, 2>>> scan_range;
+  int scan_points = 21;
+  Location where;
+};
+
+/// `inference:` -- hypothesis tests of the POI (asymptotic CLs), upper limits, significance.
+struct InferenceConfig {
+  Location where;
+  infer::TestStatistic test_statistic = infer::TestStatistic::kQTildeMu;
+  infer::AsimovType asimov = infer::AsimovType::kPostfit;
+  std::vector<Located<double>> hypotest;  // POI values to test
+  LimitConfig limit;
+  bool significance = false;
+  Location significance_where;
+  /// Anything to compute.
+  bool requested() const { return !hypotest.empty() || limit.enabled || significance; }
+};
+
+enum class Plot { kPulls, kCorrelation, kScans, kContours, kImpacts, kCls };
 std::string to_string(Plot plot);
 
 /// `output:`
@@ -122,7 +147,7 @@ struct OutputConfig {
   bool text = true;                 // summary.txt
   bool json = true;                 // results.json
   bool markdown = true;             // report.md
-  std::vector<Plot> plots{Plot::kPulls, Plot::kCorrelation, Plot::kScans, Plot::kContours, Plot::kImpacts};
+  std::vector<Plot> plots{Plot::kPulls, Plot::kCorrelation, Plot::kScans, Plot::kContours, Plot::kImpacts, Plot::kCls};
   int correlation_max_parameters = 40;  // prune the heatmap to the most correlated ones
   int impacts_max_parameters = 30;      // rows of the impact ranking plot
   bool has(Plot plot) const;
@@ -137,6 +162,7 @@ struct Config {
   std::vector<ParameterOverride> parameters;
   FitConfig fit;
   UncertaintiesConfig uncertainties;
+  InferenceConfig inference;
   OutputConfig output;
 };
 

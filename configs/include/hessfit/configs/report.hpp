@@ -10,13 +10,14 @@
 #include <nlohmann/json.hpp>
 
 #include "hessfit/configs/config.hpp"
+#include "hessfit/configs/inference.hpp"
 #include "hessfit/configs/setup.hpp"
 #include "hessfit/fit/fit.hpp"
 
 namespace hessfit::configs {
 
 /// results.json: "schema": "hessfit.fit-results", "schema_version": this.
-inline constexpr int kResultsSchemaVersion = 1;
+inline constexpr int kResultsSchemaVersion = 2;
 
 /// Wall seconds of the steps outside the fit itself.
 struct RunTiming {
@@ -30,6 +31,8 @@ struct Report {
   const FitSetup& setup;
   const fit::FitResult& result;
   RunTiming timing;
+  /// The `inference:` results, if the config asked for any.
+  const InferenceResults* inference = nullptr;
 };
 
 /// A rendered plot.
