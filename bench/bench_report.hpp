@@ -86,6 +86,18 @@ class Collecting : public Base {
     return agg == aggregate_median_.end() ? -1.0 : agg->second.first.cpu_seconds;
   }
 
+  /// Median wall seconds per iteration of `name`; -1 if it did not run.
+  double real_time_of(const std::string& name) const {
+    auto it = runs_.find(name);
+    if (it != runs_.end() && !it->second.empty()) {
+      std::vector<double> v;
+      for (const auto& r : it->second) v.push_back(r.real_seconds);
+      return median(v);
+    }
+    auto agg = aggregate_median_.find(name);
+    return agg == aggregate_median_.end() ? -1.0 : agg->second.first.real_seconds;
+  }
+
   /// Median of a counter of `name` over its runs; -1 if absent.
   double counter_of(const std::string& name, const std::string& counter) const {
     auto it = runs_.find(name);
