@@ -45,7 +45,7 @@ TEST(ConfigSchema, FillsEveryDefault) {
   EXPECT_DOUBLE_EQ(c.uncertainties.scans[0].width, 3.0);
   EXPECT_FALSE(c.uncertainties.impacts.enabled);
   EXPECT_TRUE(c.output.text && c.output.json && c.output.markdown);
-  EXPECT_EQ(c.output.plots.size(), 5u);
+  EXPECT_EQ(c.output.plots.size(), 6u);
   EXPECT_EQ(c.output.directory, (kExamples / "results").lexically_normal());
   EXPECT_EQ(c.title, "a");
 }

@@ -210,7 +210,8 @@ TEST(ShippedExamples, TheTinyWorkspaceReportFollowsTheDocumentedSchema) {
                                                    "scan_mu.svg", "scan_mu_ttbar.svg", "contour_mu_mu_ttbar.svg", "impacts.svg"}));
   const json r = read_json(out / "results.json");
   EXPECT_EQ(r["schema"], "hessfit.fit-results");
-  EXPECT_EQ(r["schema_version"], 1);
+  EXPECT_EQ(r["schema_version"], 2);
+  EXPECT_TRUE(r["inference"].is_null());  // no inference: section
   EXPECT_EQ(r["poi"], "mu");
   for (const char* key : {"converged", "termination", "edm", "iterations", "covariance_status", "min_eigenvalue"})
     EXPECT_TRUE(r["status"].contains(key)) << key;
