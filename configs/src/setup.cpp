@@ -321,6 +321,7 @@ fit::FitOptions plan(const Config& c, const BuiltModel& m, const fit::Objective&
   }
   f.threads = c.fit.threads;
   f.max_restarts = c.fit.max_restarts;
+  f.covariance.full_matrix = c.output.full_covariance;
 
   const UncertaintiesConfig& u = c.uncertainties;
   f.minos_options.confidence_level = u.cl;
@@ -421,6 +422,9 @@ std::optional<FitSetup> prepare_fit(const Config& c, Diagnostics& d) {
   if (!m) return std::nullopt;
   const std::size_t before = d.size();
   fit::Objective objective = m->objective;
+  objective.set_hessian_storage(c.fit.hessian == "dense"    ? fit::HessianStorage::kDense
+                                : c.fit.hessian == "sparse" ? fit::HessianStorage::kSparse
+                                                            : fit::HessianStorage::kAuto);
   apply_overrides(c, objective, d);
   fit::FitOptions options = plan(c, *m, objective, d);
   if (d.size() != before) return std::nullopt;

@@ -124,6 +124,10 @@ struct ProbeOptions {
   double tolerance = 1e-6;
   /// Threads for the samples and runs; 0 = hardware concurrency. Results do not depend on it.
   int threads = 0;
+  /// Budget in function values (a seeded Newton run counts its evaluations, an exact Hessian as
+  /// 4 ceil(c / 16) + 4 function values, c = free parameters, or nonzeros per column of a sparse
+  /// Hessian). 0: adaptive, what the minimisation it checks cost; < 0: no budget.
+  long max_evaluations = 0;
 };
 
 struct MinimizeOptions {
@@ -159,9 +163,14 @@ struct [[nodiscard]] MinimizeResult {
   double fval = std::numeric_limits<double>::quiet_NaN();
   /// 1/2 g^T H^-1 g over the free parameters not held by a bound.
   double edm = std::numeric_limits<double>::quiet_NaN();
-  /// Exact gradient and Hessian of f at x, over all parameters (n and n x n).
+  /// Exact gradient and Hessian of f at x, over all parameters (n and n x n). On the sparse path
+  /// (Objective::uses_sparse_hessian()) `hessian` is empty (0 x 0) and the Hessian is in
+  /// `sparse_hessian` (both triangles); otherwise `sparse_hessian` is empty.
   Eigen::VectorXd gradient;
   Eigen::MatrixXd hessian;
+  Eigen::SparseMatrix<double> sparse_hessian;
+  /// The Hessian is held sparse.
+  bool has_sparse_hessian() const { return sparse_hessian.rows() > 0; }
   /// State of every parameter at x (fixed, free, held by a bound).
   std::vector<ParameterState> parameter_states;
   /// The Hessian over the free parameters not held by a bound is positive definite at x
@@ -182,6 +191,9 @@ struct [[nodiscard]] MinimizeResult {
   int probe_evaluations = 0;
   int probe_starts = 0;
   int lower_minima_found = 0;
+  /// Profile paths the probe sampled (two per parameter when it covered all), and how many there were.
+  int probe_paths = 0;
+  int probe_paths_total = 0;
 
   bool converged() const { return termination == Termination::kConverged; }
   /// One line: termination, fval, EDM, iterations, evaluations, time.
