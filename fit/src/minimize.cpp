@@ -103,12 +103,12 @@ MinimizeResult auto_minimize(const Objective& objective, const Eigen::VectorXd& 
       probe_evaluations += seeds.evaluations;
       probe_paths = std::max(probe_paths, seeds.paths);
       probe_paths_total = seeds.paths_total;
-      // Starts below f_min always get their Newton run; the others (a flattening profile) while
-      // the budget left covers a run as dear as the first minimisation.
+      // Starts below f_min always get their Newton run; of the others (a flattening profile) the
+      // lowest, and more only while the budget left covers runs as dear as the first minimisation.
       long left = budget < 0 ? std::numeric_limits<long>::max() : budget - seeds.evaluations;
-      int k = 0;
+      int k = 0, flat = 0;
       for (std::size_t s = 0; s < seeds.starts.size(); ++s) {
-        if (seeds.deltas[s] >= -tolerance) {
+        if (seeds.deltas[s] >= -tolerance && flat++ > 0) {
           if (left < fit_cost) break;
           left -= fit_cost;
         }

@@ -69,7 +69,7 @@ struct Line {
   Eigen::Index a = 0;  // position in inner
   double sign = 1.0;
   std::vector<Sample> samples;  // ascending t
-  double deviation = 0.0;       // largest |Delta / (up t^2) - 1| of the coarse samples
+  double deviation = 0.0;       // |Delta / (up t^2) - 1| of the coarse sample
   bool stopped = false;         // f not finite further out
   bool seeded = false;
   double delta = 0.0;
@@ -100,12 +100,8 @@ ProbeSeeds probe_for_lower_minima(const Objective& objective, const MinimizeResu
   const double f0 = minimum.fval;
   const double tolerance = options.tolerance * up / kErrorDefNll;
   const int samples = std::max(1, static_cast<int>(std::floor(options.max_sigma / options.step + 1e-9)));
-  // Coarse samples first: at 1 and 2 sigma (within the reach), on the grid of `step`.
-  std::vector<int> coarse;
-  for (const double t : {1.0, 2.0}) {
-    const int j = std::clamp(static_cast<int>(std::lround(std::min(t, options.max_sigma) / options.step)), 1, samples);
-    if (std::find(coarse.begin(), coarse.end(), j) == coarse.end()) coarse.push_back(j);
-  }
+  // One coarse sample first, at 2 sigma (within the reach), on the grid of `step`.
+  const std::vector<int> coarse{std::clamp(static_cast<int>(std::lround(std::min(2.0, options.max_sigma) / options.step)), 1, samples)};
   // Paths in order of priority: parameters that meet most others in f first (the hubs of a sparse
   // Hessian; every parameter of a dense one alike), then by index.
   std::vector<int> order(inner.size());

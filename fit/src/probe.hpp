@@ -24,7 +24,7 @@ long hessian_cost(const MinimizeResult& minimum, int free_parameters);
 
 /// Samples f along the free parameters' first-order profile paths and returns the starts worth
 /// a Newton run (see ProbeOptions), using at most `budget` function values (< 0: no limit):
-/// first f at 1 and 2 sigma on the paths of as many parameters as the budget covers (those that
+/// first f at 1 sigma on the paths of as many parameters as the budget covers (those that
 /// meet most others in f first), then the whole grid on the least quadratic paths as far as the
 /// rest goes. Empty when the Hessian at the minimum is not positive definite.
 ProbeSeeds probe_for_lower_minima(const Objective& objective, const MinimizeResult& minimum,
