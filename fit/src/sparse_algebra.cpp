@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <mutex>
+#include <utility>
 
 namespace hessfit::fit::detail {
 
@@ -68,11 +70,47 @@ bool sparse_all_finite(const SparseMatrix& h) {
 
 // ---- SparseLlt ---------------------------------------------------------------------------------
 
-SparseLlt::SparseLlt(const SparseMatrix& a, double shift) : llt_(std::make_shared<Llt>()), n_(a.rows()) {
+namespace {
+
+// AMD orderings by pattern (rows, nonzeros and a hash of the index arrays), most recent last.
+using Permutation = Eigen::PermutationMatrix<Eigen::Dynamic, Eigen::Dynamic, int>;
+std::shared_ptr<const Permutation> fill_reducing_ordering(const SparseMatrix& a) {
+  static std::mutex mutex;
+  static std::vector<std::pair<std::uint64_t, std::shared_ptr<const Permutation>>> cache;
+  std::uint64_t h = 0xcbf29ce484222325ull ^ static_cast<std::uint64_t>(a.rows()) ^ (static_cast<std::uint64_t>(a.nonZeros()) << 32);
+  auto mix = [&h](std::uint64_t v) { h = (h ^ v) * 0x100000001b3ull; };
+  for (Eigen::Index j = 0; j <= a.outerSize(); ++j) mix(static_cast<std::uint64_t>(a.outerIndexPtr()[j]));
+  for (Eigen::Index k = 0; k < a.nonZeros(); ++k) mix(static_cast<std::uint64_t>(a.innerIndexPtr()[k]));
+  {
+    const std::lock_guard<std::mutex> lock(mutex);
+    for (const auto& [key, p] : cache)
+      if (key == h && p->size() == a.rows()) return p;
+  }
+  // Eigen's AMD on the symmetric pattern gives P^-1; the factored matrix is P A P^T.
+  Permutation pinv;
+  const SparseMatrix full = a.selfadjointView<Eigen::Lower>();
+  Eigen::AMDOrdering<int>()(full, pinv);
+  auto p = std::make_shared<const Permutation>(pinv.inverse());
+  const std::lock_guard<std::mutex> lock(mutex);
+  if (cache.size() >= 8) cache.erase(cache.begin());
+  cache.emplace_back(h, p);
+  return p;
+}
+
+}  // namespace
+
+void SparseLlt::factor_permuted(const SparseMatrix& a, double shift, bool analyse) {
+  ap_.resize(a.rows(), a.cols());
+  ap_.selfadjointView<Eigen::Lower>() = a.selfadjointView<Eigen::Lower>().twistedBy(*p_);
   llt_->setShift(shift);
-  llt_->analyzePattern(a);
-  llt_->factorize(a);
+  if (analyse) llt_->analyzePattern(ap_);
+  llt_->factorize(ap_);
   ok_ = llt_->info() == Eigen::Success;
+}
+
+SparseLlt::SparseLlt(const SparseMatrix& a, double shift)
+    : llt_(std::make_shared<Llt>()), p_(fill_reducing_ordering(a)), n_(a.rows()) {
+  factor_permuted(a, shift, true);
 }
 
 void SparseLlt::refactor(const SparseMatrix& a, double shift) {
@@ -80,16 +118,18 @@ void SparseLlt::refactor(const SparseMatrix& a, double shift) {
     *this = SparseLlt(a, shift);
     return;
   }
-  llt_->setShift(shift);
-  llt_->factorize(a);
-  ok_ = llt_->info() == Eigen::Success;
+  factor_permuted(a, shift, false);
 }
 
-Eigen::VectorXd SparseLlt::solve(const Eigen::VectorXd& b) const { return llt_->solve(b); }
-Eigen::MatrixXd SparseLlt::solve(const Eigen::MatrixXd& b) const { return llt_->solve(b); }
+Eigen::VectorXd SparseLlt::solve(const Eigen::VectorXd& b) const {
+  return p_->transpose() * Eigen::VectorXd(llt_->solve(Eigen::VectorXd(*p_ * b)));
+}
+Eigen::MatrixXd SparseLlt::solve(const Eigen::MatrixXd& b) const {
+  return p_->transpose() * Eigen::MatrixXd(llt_->solve(Eigen::MatrixXd(*p_ * b)));
+}
 
 double SparseLlt::inverse_norm2(const Eigen::VectorXd& b) const {
-  Eigen::VectorXd y = llt_->permutationP() * b;
+  Eigen::VectorXd y = *p_ * b;
   llt_->matrixL().solveInPlace(y);
   return y.squaredNorm();
 }
@@ -144,7 +184,7 @@ SparseMatrix SparseLlt::selected_inverse() const {
     for (int p = b + 1; p < e; ++p) position[static_cast<std::size_t>(li[p])] = -1;
   }
   // Back to A's numbering: A^-1(i, j) = Z(P i, P j).
-  const auto& perm = llt_->permutationP().indices();
+  const auto& perm = p_->indices();
   std::vector<int> original(static_cast<std::size_t>(n));
   for (Eigen::Index i = 0; i < n; ++i) original[static_cast<std::size_t>(perm[i])] = static_cast<int>(i);
   std::vector<Eigen::Triplet<double>> triplets;
