@@ -74,7 +74,10 @@ double FreeProblem::value_gradient_sparse_hessian(const Eigen::VectorXd& x, Eige
   ++counters.hessian_evaluations;
   const double f = objective_.value_gradient_sparse_hessian(full(x), g_full, h_full);
   g = g_full(free_);
-  h = free_.size() == static_cast<std::size_t>(h_full.rows()) ? h_full : sparse_submatrix(h_full, free_);
+  if (free_.size() == static_cast<std::size_t>(h_full.rows()))
+    h.resize(0, 0);  // the full one is the free one (Evaluation::hs())
+  else
+    h = sparse_submatrix(h_full, free_);
   return f;
 }
 
@@ -356,14 +359,14 @@ TrustRegionStep solve_trust_region(const QuadraticModel& m, double radius) {
 
 QuadraticModel Evaluation::model(const std::vector<int>& inner, const Eigen::VectorXd& scale) const {
   if (sparse) {
-    const bool all = inner.size() == static_cast<std::size_t>(hs.rows());
-    return QuadraticModel(all ? hs : sparse_submatrix(hs, inner), g(inner), scale(inner));
+    const bool all = inner.size() == static_cast<std::size_t>(hs().rows());
+    return QuadraticModel(all ? hs() : sparse_submatrix(hs(), inner), g(inner), scale(inner));
   }
   return QuadraticModel(h(inner, inner), g(inner), scale(inner));
 }
 
 double Evaluation::model_decrease(const Eigen::VectorXd& s) const {
-  return -(g.dot(s) + 0.5 * s.dot(sparse ? Eigen::VectorXd(hs * s) : Eigen::VectorXd(h * s)));
+  return -(g.dot(s) + 0.5 * s.dot(sparse ? Eigen::VectorXd(hs() * s) : Eigen::VectorXd(h * s)));
 }
 
 Stationarity analyse_stationarity(const Evaluation& at, const Eigen::VectorXd& x, const Eigen::VectorXd& lower,
@@ -396,11 +399,11 @@ std::vector<ParameterState> parameter_states(const FreeProblem& problem, const E
     if (!st.held[static_cast<std::size_t>(k)]) continue;
     // Releasing k adds 1/2 r^2 / s to the EDM, with s the Schur complement of H_II in
     // [[H_II, H_Ik], [H_kI, H_kk]] and r = g_k - H_kI H_II^-1 g_I.
-    double s = at.sparse ? at.hs.coeff(k, k) : at.h(k, k);
+    double s = at.sparse ? at.hs().coeff(k, k) : at.h(k, k);
     double r = g[k];
     if (!inner.empty()) {
       const Eigen::VectorXd hk =
-          (at.sparse ? sparse_column(at.hs, inner, k) : Eigen::VectorXd(at.h(inner, k))).cwiseQuotient(model.scale());
+          (at.sparse ? sparse_column(at.hs(), inner, k) : Eigen::VectorXd(at.h(inner, k))).cwiseQuotient(model.scale());
       const Eigen::VectorXd w = model.solve(hk);
       s -= hk.dot(w);
       r -= w.dot(gs);

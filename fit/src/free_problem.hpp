@@ -146,9 +146,11 @@ struct Evaluation {
   Eigen::VectorXd g, g_full;
   Eigen::MatrixXd h, h_full;
   bool sparse = false;
-  SparseMatrix hs, hs_full;
+  SparseMatrix hs_full;
+  SparseMatrix hs_free;  // empty when every parameter is free (then hs() is hs_full)
+  const SparseMatrix& hs() const { return hs_free.rows() > 0 || g.size() != hs_full.rows() ? hs_free : hs_full; }
   bool finite() const;
-  Eigen::VectorXd scale() const { return sparse ? hessian_scale(hs) : hessian_scale(h); }
+  Eigen::VectorXd scale() const { return sparse ? hessian_scale(hs()) : hessian_scale(h); }
   /// The model over the free parameters at positions `inner`.
   QuadraticModel model(const std::vector<int>& inner, const Eigen::VectorXd& scale) const;
   /// -(g^T s + 1/2 s^T H s).
@@ -170,7 +172,7 @@ std::vector<ParameterState> parameter_states(const FreeProblem& problem, const E
 /// states and counters of `result` from the evaluation at x (free coordinates). Does not set the
 /// termination.
 void fill_result(FreeProblem& problem, const Eigen::VectorXd& x, const Evaluation& at_x,
-                 double edm_target, MinimizeResult& result);
+                 double edm_target, MinimizeResult& result, const Stationarity* known = nullptr);
 
 /// Smallest eigenvalue of D^-1 H D^-1 over the parameters `result` reports as free (eigenvalues
 /// only; NaN if there are none or H is not finite).

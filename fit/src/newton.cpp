@@ -36,28 +36,29 @@ Eigen::VectorXd clamp(const Eigen::VectorXd& x, const Eigen::VectorXd& lower,
 }  // namespace
 
 bool Evaluation::finite() const {
-  return std::isfinite(f) && g.allFinite() && (sparse ? sparse_all_finite(hs) : h.allFinite());
+  return std::isfinite(f) && g.allFinite() && (sparse ? sparse_all_finite(hs()) : h.allFinite());
 }
 
 Evaluation evaluate(FreeProblem& problem, const Eigen::VectorXd& x) {
   Evaluation e;
   e.sparse = problem.sparse();
   if (e.sparse)
-    e.f = problem.value_gradient_sparse_hessian(x, e.g, e.hs, e.g_full, e.hs_full);
+    e.f = problem.value_gradient_sparse_hessian(x, e.g, e.hs_free, e.g_full, e.hs_full);
   else
     e.f = problem.value_gradient_hessian(x, e.g, e.h, e.g_full, e.h_full);
   return e;
 }
 
 void fill_result(FreeProblem& problem, const Eigen::VectorXd& x, const Evaluation& at,
-                 double edm_target, MinimizeResult& result) {
+                 double edm_target, MinimizeResult& result, const Stationarity* known) {
   result.x = problem.full(x);
   result.fval = at.f;
   result.gradient = at.g_full;
   result.hessian = at.h_full;
   result.sparse_hessian = at.hs_full;
   if (at.finite()) {
-    const Stationarity st = analyse_stationarity(at, x, problem.lower(), problem.upper());
+    const Stationarity computed = known ? Stationarity{} : analyse_stationarity(at, x, problem.lower(), problem.upper());
+    const Stationarity& st = known ? *known : computed;
     result.edm = st.model.edm();
     result.positive_definite = st.model.cholesky_ok();
     if (!result.positive_definite) {
@@ -111,6 +112,8 @@ MinimizeResult newton_minimize(const Objective& objective, const Eigen::VectorXd
     return format("converged: EDM %.3g <= %.3g", edm, target) + " after " +
            std::to_string(iterations) + " Newton iterations";
   };
+  Stationarity last;  // of `at` when the loop ends by convergence
+  bool last_valid = false;
   for (;;) {
     Stationarity st = analyse_stationarity(at, x, lower, upper);
     const double edm = st.model.edm();
@@ -125,6 +128,8 @@ MinimizeResult newton_minimize(const Objective& objective, const Eigen::VectorXd
     if (converged && !polishing) {
       result.termination = Termination::kConverged;
       result.message = converged_message(edm);
+      last = std::move(st);
+      last_valid = true;
       break;
     }
     if (iterations >= opt.max_iterations) {
@@ -227,7 +232,7 @@ MinimizeResult newton_minimize(const Objective& objective, const Eigen::VectorXd
     }
   }
   result.iterations = iterations;
-  fill_result(problem, x, at, target, result);
+  fill_result(problem, x, at, target, result, last_valid ? &last : nullptr);
   result.time_seconds = seconds_since(t0);
   result.stages.push_back({Method::kNewton, "Newton", result.termination, result.message, result.fval,
                            result.edm, iterations, result.evaluations, result.time_seconds});

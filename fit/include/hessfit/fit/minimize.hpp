@@ -27,15 +27,20 @@
 // user's coordinates.
 //
 // kAuto (the default) is Newton from the start (with an L-BFGS start when Newton alone does not
-// converge), followed by a probe for lower minima: along the first-order profile path of every
-// free parameter k, x(t) = x_hat + t sigma_k V_.k / V_kk (V = H^-1), f is sampled at
-// t = +-step, +-2 step, ... up to +-max_sigma (function values only: ~20 n of them). On each path
-// the lowest sample that is below f_min, or that lies past a concave stretch with
-// f - f_min < flatness * up * t^2 (a profile flattening out: another valley nearby), seeds a
-// Newton run; the lowest converged minimum wins and is probed again. On the shared ATLAS staus
+// converge), followed by a probe for lower minima along the first-order profile paths of the free
+// parameters k, x(t) = x_hat + t sigma_k V_.k / V_kk (V = H^-1), function values only, within a
+// budget (ProbeOptions::max_evaluations; by default what the minimisation it checks cost, counting
+// an exact Hessian as 4 ceil(c/16) + 4 function values, at least min(400, 4 n)): first f at
+// t = +-2 on the paths of as many parameters as the budget covers (on a sparse Hessian those that
+// meet most others first), then the whole grid t = +-step, +-2 step, ... up to +-max_sigma on the
+// paths least like the quadratic expectation, as far as the budget goes. On each path the lowest
+// sample that is below f_min, or that lies past a concave stretch with
+// f - f_min < flatness * up * t^2 (a profile flattening out: another valley nearby), is a start;
+// starts below f_min and the lowest flattening one get a Newton run (further ones only within the
+// budget); the lowest converged minimum wins and is probed again. On the shared ATLAS staus
 // workspace Minuit, L-BFGS and Newton from the suggested start all stop in a local minimum 0.043
 // above the global one, which lies 0.9 sigma away along one nuisance parameter's profile: the
-// probe finds it with ~2800 function values and one extra Newton run.
+// probe finds it with ~400 function values and one extra Newton run.
 #pragma once
 
 #include <Eigen/Core>

@@ -117,7 +117,7 @@ inline nlohmann::json generate_workspace(const LargeWorkspaceSpec& s) {
       const bool signal = k == 0;
       const std::string sample = signal ? "signal" : "bkg" + std::to_string(k);
       std::vector<double> nominal(static_cast<std::size_t>(s.bins));
-      const double level = signal ? rng.uniform(3.0, 15.0) : rng.uniform(20.0, 200.0);
+      const double level = signal ? rng.uniform(15.0, 60.0) : rng.uniform(20.0, 200.0);
       const double slope = rng.uniform(-0.5, 0.5);
       for (int b = 0; b < s.bins; ++b) {
         const double t = s.bins > 1 ? static_cast<double>(b) / (s.bins - 1) : 0.5;
