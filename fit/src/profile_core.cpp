@@ -75,8 +75,11 @@ void parallel_for(int n, int threads, const std::function<void(int)>& task) {
   if (error) std::rethrow_exception(error);
 }
 
-Eigen::VectorXd linear_predictor(const Objective& objective, const Eigen::MatrixXd& hessian,
-                                 const std::vector<int>& moved, const Eigen::VectorXd& direction) {
+namespace {
+
+// The predictor with only the moved entries set (to `direction`), and the other free parameters.
+Eigen::VectorXd predictor_start(const Objective& objective, const std::vector<int>& moved,
+                                const Eigen::VectorXd& direction, std::vector<int>& others) {
   const int n = objective.size();
   Eigen::VectorXd out = Eigen::VectorXd::Zero(n);
   std::vector<bool> is_moved(static_cast<std::size_t>(n), false);
@@ -84,10 +87,20 @@ Eigen::VectorXd linear_predictor(const Objective& objective, const Eigen::Matrix
     is_moved[static_cast<std::size_t>(moved[j])] = true;
     out[moved[j]] = direction[static_cast<Eigen::Index>(j)];
   }
-  std::vector<int> others;
+  others.clear();
   for (int i = 0; i < n; ++i) {
     if (!objective.is_fixed(i) && !is_moved[static_cast<std::size_t>(i)]) others.push_back(i);
   }
+  return out;
+}
+
+}  // namespace
+
+Eigen::VectorXd linear_predictor(const Objective& objective, const Eigen::MatrixXd& hessian,
+                                 const std::vector<int>& moved, const Eigen::VectorXd& direction) {
+  const int n = objective.size();
+  std::vector<int> others;
+  Eigen::VectorXd out = predictor_start(objective, moved, direction, others);
   if (others.empty() || hessian.rows() != n) return out;
   const Eigen::MatrixXd h = hessian(others, others);
   const Eigen::VectorXd b = hessian(others, moved) * direction;
@@ -103,16 +116,8 @@ Eigen::VectorXd linear_predictor(const Objective& objective, const MinimizeResul
                                  const Eigen::VectorXd& direction) {
   if (!at.has_sparse_hessian()) return linear_predictor(objective, at.hessian, moved, direction);
   const int n = objective.size();
-  Eigen::VectorXd out = Eigen::VectorXd::Zero(n);
-  std::vector<bool> is_moved(static_cast<std::size_t>(n), false);
-  for (std::size_t j = 0; j < moved.size(); ++j) {
-    is_moved[static_cast<std::size_t>(moved[j])] = true;
-    out[moved[j]] = direction[static_cast<Eigen::Index>(j)];
-  }
   std::vector<int> others;
-  for (int i = 0; i < n; ++i) {
-    if (!objective.is_fixed(i) && !is_moved[static_cast<std::size_t>(i)]) others.push_back(i);
-  }
+  Eigen::VectorXd out = predictor_start(objective, moved, direction, others);
   if (others.empty() || at.sparse_hessian.rows() != n) return out;
   const SparseMatrix h = sparse_submatrix(at.sparse_hessian, others);
   Eigen::VectorXd b = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(others.size()));
