@@ -42,13 +42,14 @@ const std::vector<std::string> kModelKeys{"workspace", "measurement", "patchset"
                                           "interpolation", "nll", "parameters", "data"};
 const std::vector<std::string> kInterpolationKeys{"normsys", "histosys"};
 const std::vector<std::string> kOverrideKeys{"init", "bounds", "fixed"};
-const std::vector<std::string> kFitKeys{"minimizer", "tolerance", "max_iterations", "threads", "max_restarts"};
+const std::vector<std::string> kFitKeys{"minimizer", "tolerance", "max_iterations", "threads", "max_restarts", "hessian"};
+const std::vector<std::string> kHessianStorages{"auto", "dense", "sparse"};
 const std::vector<std::string> kUncertaintyKeys{"cl", "minos", "scans", "contours", "impacts"};
 const std::vector<std::string> kScanKeys{"parameter", "range", "points", "width"};
 const std::vector<std::string> kContourKeys{"parameters", "cl", "points"};
 const std::vector<std::string> kImpactKeys{"poi", "parameters", "prefit"};
 const std::vector<std::string> kOutputKeys{"directory", "formats", "plots", "correlation_max_parameters",
-                                           "impacts_max_parameters"};
+                                           "impacts_max_parameters", "full_covariance"};
 const std::vector<std::string> kMinimizers{"auto", "newton", "lbfgs", "bfgs"};
 const std::vector<std::string> kFormats{"text", "json", "markdown"};
 const std::vector<std::string> kPlots{"pulls", "correlation", "scans", "contours", "impacts", "cls"};
@@ -401,6 +402,9 @@ void read_parameters(Reader& r, const Node* node, std::vector<ParameterOverride>
 
 void read_fit(Reader& r, const Node* node, FitConfig& f) {
   if (node == nullptr || !r.keys(*node, "fit", kFitKeys)) return;
+  if (const Node* n = node->find("hessian")) {
+    if (auto s = r.choice(*n, "fit.hessian", kHessianStorages)) f.hessian = *fit::parse_hessian_storage(*s);
+  }
   if (const Node* n = node->find("minimizer")) {
     if (auto s = r.choice(*n, "fit.minimizer", kMinimizers)) f.minimizer = *fit::parse_method(*s);
   }
@@ -671,6 +675,9 @@ void read_output(Reader& r, const Node* node, const std::filesystem::path& base,
   if (const Node* n = node->find("impacts_max_parameters")) {
     if (auto v = r.integer(*n, "output.impacts_max_parameters", 1, 1000)) o.impacts_max_parameters = *v;
   }
+  if (const Node* n = node->find("full_covariance")) {
+    if (auto v = r.boolean(*n, "output.full_covariance")) o.full_covariance = *v;
+  }
 }
 
 Config read_config(const Node& root, const std::string& source, const std::filesystem::path& base_directory,
@@ -876,7 +883,8 @@ nlohmann::json to_json(const Config& c) {
             {"tolerance", c.fit.tolerance},
             {"max_iterations", c.fit.max_iterations},
             {"threads", c.fit.threads},
-            {"max_restarts", c.fit.max_restarts}}},
+            {"max_restarts", c.fit.max_restarts},
+            {"hessian", fit::to_string(c.fit.hessian)}}},
           {"uncertainties",
            {{"cl", c.uncertainties.cl}, {"minos", minos}, {"scans", scans}, {"contours", contours}, {"impacts", impacts}}},
           {"inference", inference},
@@ -885,7 +893,8 @@ nlohmann::json to_json(const Config& c) {
             {"formats", formats},
             {"plots", plots},
             {"correlation_max_parameters", c.output.correlation_max_parameters},
-            {"impacts_max_parameters", c.output.impacts_max_parameters}}}};
+            {"impacts_max_parameters", c.output.impacts_max_parameters},
+            {"full_covariance", c.output.full_covariance}}}};
 }
 
 }  // namespace hessfit::configs

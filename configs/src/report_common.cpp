@@ -48,12 +48,12 @@ std::vector<ParameterRow> parameter_rows(const Report& report) {
 
 std::vector<CorrelatedPair> top_correlations(const Report& report, std::size_t count, double min_abs) {
   const fit::FitResult& r = report.result;
-  const Eigen::MatrixXd& c = r.covariance.correlation;
   std::vector<CorrelatedPair> pairs;
-  for (Eigen::Index i = 0; i < c.rows(); ++i)
-    for (Eigen::Index j = i + 1; j < c.cols(); ++j)
-      if (std::isfinite(c(i, j)) && std::abs(c(i, j)) >= min_abs)
-        pairs.push_back({r.names[static_cast<std::size_t>(i)], r.names[static_cast<std::size_t>(j)], c(i, j)});
+  // (dense: every pair; sparse path: the pairs the covariance holds, see fit::CovarianceResult)
+  r.covariance.for_each_correlation([&](int i, int j, double rho) {
+    if (std::isfinite(rho) && std::abs(rho) >= min_abs)
+      pairs.push_back({r.names[static_cast<std::size_t>(i)], r.names[static_cast<std::size_t>(j)], rho});
+  });
   std::stable_sort(pairs.begin(), pairs.end(), [](const auto& a, const auto& b) { return std::abs(a.rho) > std::abs(b.rho); });
   if (pairs.size() > count) pairs.resize(count);
   return pairs;

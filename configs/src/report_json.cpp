@@ -32,6 +32,18 @@ json matrix_json(const std::vector<std::string>& names, const Eigen::MatrixXd& m
   return {{"names", names}, {"matrix", rows}};
 }
 
+// The covariance or correlation as the fit holds it: the n x n matrix, or on the sparse path
+// (fit::CovarianceResult::has_full_matrix() false) the entries computed, each pair once (i <= j).
+json covariance_json(const std::vector<std::string>& names, const fit::CovarianceResult& cov, bool correlation) {
+  if (cov.has_full_matrix()) return matrix_json(names, correlation ? cov.correlation : cov.covariance);
+  const Eigen::SparseMatrix<double>& m = correlation ? cov.sparse_correlation : cov.sparse_covariance;
+  json entries = json::array();
+  for (Eigen::Index j = 0; j < m.outerSize(); ++j)
+    for (Eigen::SparseMatrix<double>::InnerIterator it(m, j); it; ++it)
+      if (it.row() <= j) entries.push_back({it.row(), j, number(it.value())});
+  return {{"names", names}, {"format", "sparse"}, {"entries", entries}};
+}
+
 json directions_json(const std::vector<fit::EigenDirection>& directions) {
   json a = json::array();
   for (const auto& d : directions) {
@@ -201,8 +213,8 @@ json results_json(const Report& report) {
           {"twice_nll", number(2.0 * m.fval)},
           {"errordef", s.objective().errordef()},
           {"parameters", parameters},
-          {"covariance", matrix_json(r.names, cov.covariance)},
-          {"correlation", matrix_json(r.names, cov.correlation)},
+          {"covariance", covariance_json(r.names, cov, false)},
+          {"correlation", covariance_json(r.names, cov, true)},
           {"gradient", vector_json(m.gradient)},
           {"minos",
            {{"cl", s.options.minos_options.confidence_level}, {"delta_nll", number(r.minos.threshold)}, {"parameters", minos_names}, {"time_seconds", r.minos.time_seconds}}},

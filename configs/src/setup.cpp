@@ -308,6 +308,7 @@ fit::FitOptions plan(const Config& c, const BuiltModel& m, const fit::Objective&
   }
   f.threads = c.fit.threads;
   f.max_restarts = c.fit.max_restarts;
+  f.covariance.full_matrix = c.output.full_covariance;
 
   const UncertaintiesConfig& u = c.uncertainties;
   f.minos_options.confidence_level = u.cl;
@@ -408,6 +409,7 @@ std::optional<FitSetup> prepare_fit(const Config& c, Diagnostics& d) {
   if (!m) return std::nullopt;
   const std::size_t before = d.size();
   infer::Model model = m->model;
+  model.objective().set_hessian_storage(c.fit.hessian);
   apply_overrides(c, model.objective(), d);
   fit::FitOptions options = plan(c, *m, model.objective(), d);
   if (d.size() != before) return std::nullopt;

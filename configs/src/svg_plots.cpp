@@ -108,18 +108,19 @@ std::optional<PlotFile> correlation_plot(const Report& report) {
   const fit::FitResult& r = report.result;
   const auto& cov = r.covariance;
   std::vector<int> all = cov.parameters;
-  if (all.size() < 2 || cov.correlation.rows() == 0) return std::nullopt;
+  if (all.size() < 2 || (cov.correlation.rows() == 0 && cov.sparse_correlation.rows() == 0)) return std::nullopt;
   const int max_n = report.config.output.correlation_max_parameters;
   std::vector<int> chosen = all;
   const int poi = report.setup.poi().empty() ? -1 : report.setup.objective().find(report.setup.poi()).value_or(-1);
   if (static_cast<int>(all.size()) > max_n) {
+    std::vector<double> strongest(r.names.size(), 0.0);
+    cov.for_each_correlation([&](int i, int j, double rho) {
+      if (!std::isfinite(rho)) return;
+      strongest[static_cast<std::size_t>(i)] = std::max(strongest[static_cast<std::size_t>(i)], std::abs(rho));
+      strongest[static_cast<std::size_t>(j)] = std::max(strongest[static_cast<std::size_t>(j)], std::abs(rho));
+    });
     std::vector<std::pair<double, int>> score;
-    for (const int i : all) {
-      double s = 0.0;
-      for (const int j : all)
-        if (j != i && std::isfinite(cov.correlation(i, j))) s = std::max(s, std::abs(cov.correlation(i, j)));
-      score.push_back({i == poi ? 2.0 : s, i});
-    }
+    for (const int i : all) score.push_back({i == poi ? 2.0 : strongest[static_cast<std::size_t>(i)], i});
     std::stable_sort(score.begin(), score.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
     chosen.clear();
     for (int k = 0; k < max_n; ++k) chosen.push_back(score[static_cast<std::size_t>(k)].second);
@@ -140,7 +141,7 @@ std::optional<PlotFile> correlation_plot(const Report& report) {
   title(svg, 12, "Correlation matrix", sub);
   for (std::size_t a = 0; a < n; ++a) {
     for (std::size_t b = 0; b < n; ++b) {
-      const double rho = cov.correlation(chosen[a], chosen[b]);
+      const double rho = cov.correlation_of(chosen[a], chosen[b]);
       const double x = left + cell * static_cast<double>(b), y = top + cell * static_cast<double>(a);
       svg.rect(x, y, cell, cell, {"#ffffff", 0.5, std::isfinite(rho) ? diverging(rho) : "#999", "", 1},
                r.names[static_cast<std::size_t>(chosen[a])] + " / " + r.names[static_cast<std::size_t>(chosen[b])] + ": " + format_spec("{:+.3f}", rho));

@@ -47,6 +47,15 @@ FitResult fit(const Objective& objective, const FitOptions& options_in) {
   set_threads(options.contour_options.profile, options.threads);
   set_threads(options.impacts_options.profile, options.threads);
   options.minimize.probe.threads = options.threads;
+  // On the sparse path the covariance keeps its selected entries and the whole rows of the
+  // parameters the profile computations are about (MINOS, scans, the impacts' POI).
+  auto full_row = [&](const std::string& name) {
+    if (const auto i = objective.find(name)) options.covariance.full_rows.push_back(*i);
+  };
+  for (const auto& name : options.minos) full_row(name);
+  for (const auto& scan : options.scans) full_row(scan.parameter);
+  for (const auto& contour : options.contours) full_row(contour.x), full_row(contour.y);
+  if (options.impacts) full_row(options.impacts->poi);
 
   auto say = [&](const std::string& step) {
     if (options.progress) options.progress(step);

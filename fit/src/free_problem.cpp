@@ -3,13 +3,15 @@
 #include <Eigen/Eigenvalues>
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <limits>
 
 namespace hessfit::fit::detail {
 
 FreeProblem::FreeProblem(const Objective& objective, const Eigen::VectorXd& start_full)
-    : objective_(objective), free_(objective.free_indices()), base_(objective.values()) {
+    : objective_(objective), free_(objective.free_indices()), base_(objective.values()),
+      sparse_(objective.uses_sparse_hessian()) {
   const int m = size();
   lower_.resize(m);
   upper_.resize(m);
@@ -65,12 +67,29 @@ double FreeProblem::value_gradient_hessian(const Eigen::VectorXd& x, Eigen::Vect
   return f;
 }
 
-Eigen::VectorXd hessian_scale(const Eigen::MatrixXd& h) {
-  const Eigen::Index m = h.rows();
+double FreeProblem::value_gradient_sparse_hessian(const Eigen::VectorXd& x, Eigen::VectorXd& g, SparseMatrix& h,
+                                                  Eigen::VectorXd& g_full, SparseMatrix& h_full) {
+  ++counters.evaluations;
+  ++counters.gradient_evaluations;
+  ++counters.hessian_evaluations;
+  const double f = objective_.value_gradient_sparse_hessian(full(x), g_full, h_full);
+  g = g_full(free_);
+  if (free_.size() == static_cast<std::size_t>(h_full.rows()))
+    h.resize(0, 0);  // the full one is the free one (Evaluation::hs())
+  else
+    h = sparse_submatrix(h_full, free_);
+  return f;
+}
+
+Eigen::VectorXd hessian_scale(const Eigen::MatrixXd& h) { return hessian_scale_of_diagonal(h.diagonal()); }
+Eigen::VectorXd hessian_scale(const SparseMatrix& h) { return hessian_scale_of_diagonal(sparse_diagonal(h)); }
+
+Eigen::VectorXd hessian_scale_of_diagonal(const Eigen::VectorXd& diagonal) {
+  const Eigen::Index m = diagonal.size();
   Eigen::VectorXd d(m);
   double largest = 0.0;
   for (Eigen::Index i = 0; i < m; ++i) {
-    d[i] = std::sqrt(std::abs(h(i, i)));
+    d[i] = std::sqrt(std::abs(diagonal[i]));
     if (std::isfinite(d[i])) largest = std::max(largest, d[i]);
   }
   const double floor = largest > 0.0 ? 1e-10 * largest : 1.0;
@@ -103,7 +122,27 @@ QuadraticModel::QuadraticModel(const Eigen::MatrixXd& h, const Eigen::VectorXd& 
   }
 }
 
+QuadraticModel::QuadraticModel(const SparseMatrix& h, const Eigen::VectorXd& g, const Eigen::VectorXd& scale)
+    : scale_(scale), sparse_(true) {
+  const Eigen::Index m = h.rows();
+  const Eigen::VectorXd inv = scale.cwiseInverse();
+  sparse_s_ = sparse_scaled(h, inv);
+  gs_ = g.cwiseProduct(inv);
+  if (m == 0) {
+    cholesky_ok_ = true;
+    newton_.resize(0);
+    return;
+  }
+  sparse_llt_ = SparseLlt(sparse_s_);
+  if (sparse_llt_.ok()) {
+    newton_ = -sparse_llt_.solve(gs_);
+    cholesky_ok_ = newton_.allFinite() && sparse_llt_.min_pivot() > 1e-12 && newton_.norm() < 1e4;
+    cholesky_edm_ = -0.5 * gs_.dot(newton_);
+  }
+}
+
 void QuadraticModel::decompose() const {
+  assert(!sparse_);
   if (decomposed_) return;
   decomposed_ = true;
   if (size() == 0) {
@@ -134,6 +173,17 @@ const Eigen::VectorXd& QuadraticModel::gamma() const {
 double QuadraticModel::edm() const {
   if (size() == 0) return 0.0;
   if (cholesky_ok_) return cholesky_edm_;
+  if (sparse_) {
+    // 1/2 gs^T (S + sigma I)^-1 gs with S + sigma I just positive definite (|S|^-1 for the lowest
+    // eigenvalue, an underestimate for the others)
+    const double l1 = min_eigenvalue();
+    if (!std::isfinite(l1)) return std::numeric_limits<double>::quiet_NaN();
+    const double floor = kEigenvalueFloor * std::max(1.0, largest_eigenvalue(sparse_s_));
+    const double sigma = std::max(0.0, -2.0 * l1) + floor;
+    const SparseLlt shifted(sparse_s_, sigma);
+    if (!shifted.ok()) return std::numeric_limits<double>::quiet_NaN();
+    return 0.5 * gs_.dot(shifted.solve(gs_));
+  }
   const Eigen::VectorXd& lambda = eigenvalues();
   const double floor = kEigenvalueFloor * std::max(1.0, lambda.cwiseAbs().maxCoeff());
   double edm = 0.0;
@@ -146,6 +196,13 @@ double QuadraticModel::edm() const {
 double QuadraticModel::min_eigenvalue() const {
   if (size() == 0) return 0.0;
   if (decomposed_) return eigenvalues_[0];
+  if (sparse_) {
+    if (std::isnan(min_eigenvalue_)) {
+      const EigenPairs e = smallest_eigenpairs(sparse_s_, 1, false, sparse_llt_.ok() ? &sparse_llt_ : nullptr);
+      min_eigenvalue_ = e.values.size() ? e.values[0] : -std::numeric_limits<double>::infinity();
+    }
+    return min_eigenvalue_;
+  }
   if (std::isnan(min_eigenvalue_)) {
     const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(s_, Eigen::EigenvaluesOnly);
     min_eigenvalue_ = eig.eigenvalues()[0];
@@ -155,6 +212,12 @@ double QuadraticModel::min_eigenvalue() const {
 
 Eigen::VectorXd QuadraticModel::solve(const Eigen::VectorXd& rhs) const {
   if (size() == 0) return rhs;
+  if (sparse_) {
+    if (sparse_llt_.ok()) return sparse_llt_.solve(rhs);
+    const double l1 = min_eigenvalue();
+    const SparseLlt shifted(sparse_s_, (std::isfinite(l1) ? std::max(0.0, -2.0 * l1) : 0.0) + kEigenvalueFloor);
+    return shifted.ok() ? shifted.solve(rhs) : Eigen::VectorXd::Constant(rhs.size(), std::numeric_limits<double>::quiet_NaN());
+  }
   if (cholesky_ok_) return Eigen::LLT<Eigen::MatrixXd>(s_).solve(rhs);
   const Eigen::VectorXd& lambda = eigenvalues();
   const double floor = kEigenvalueFloor * std::max(1.0, lambda.cwiseAbs().maxCoeff());
@@ -200,6 +263,18 @@ TrustRegionStep solve_trust_region(const QuadraticModel& m, double radius) {
   const Eigen::Index k = m.size();
   step.p = Eigen::VectorXd::Zero(k);
   if (k == 0) return step;
+  if (m.sparse()) {
+    if (m.cholesky_ok() && m.newton_step().norm() <= radius) {
+      step.p = m.newton_step().cwiseQuotient(m.scale());
+      step.scaled_norm = m.newton_step().norm();
+      return step;
+    }
+    const SparseTrustRegionStep s = sparse_trust_region(m.sparse_s(), m.scaled_gradient(), radius, m.sparse_factor());
+    step.p = s.y.cwiseQuotient(m.scale());
+    step.scaled_norm = s.y.norm();
+    step.shift = s.shift;
+    return step;
+  }
   if (m.cholesky_ok() && m.newton_step().norm() <= radius) {
     step.p = m.newton_step().cwiseQuotient(m.scale());
     step.scaled_norm = m.newton_step().norm();
@@ -282,9 +357,21 @@ TrustRegionStep solve_trust_region(const QuadraticModel& m, double radius) {
   return step;
 }
 
-Stationarity analyse_stationarity(const Eigen::MatrixXd& h, const Eigen::VectorXd& g,
-                                  const Eigen::VectorXd& x, const Eigen::VectorXd& lower,
+QuadraticModel Evaluation::model(const std::vector<int>& inner, const Eigen::VectorXd& scale) const {
+  if (sparse) {
+    const bool all = inner.size() == static_cast<std::size_t>(hs().rows());
+    return QuadraticModel(all ? hs() : sparse_submatrix(hs(), inner), g(inner), scale(inner));
+  }
+  return QuadraticModel(h(inner, inner), g(inner), scale(inner));
+}
+
+double Evaluation::model_decrease(const Eigen::VectorXd& s) const {
+  return -(g.dot(s) + 0.5 * s.dot(sparse ? Eigen::VectorXd(hs() * s) : Eigen::VectorXd(h * s)));
+}
+
+Stationarity analyse_stationarity(const Evaluation& at, const Eigen::VectorXd& x, const Eigen::VectorXd& lower,
                                   const Eigen::VectorXd& upper) {
+  const Eigen::VectorXd& g = at.g;
   Stationarity st;
   const Eigen::Index m = x.size();
   st.held.assign(static_cast<std::size_t>(m), false);
@@ -293,14 +380,13 @@ Stationarity analyse_stationarity(const Eigen::MatrixXd& h, const Eigen::VectorX
     st.held[static_cast<std::size_t>(k)] = out;
     if (!out) st.inner.push_back(static_cast<int>(k));
   }
-  const Eigen::VectorXd scale = hessian_scale(h);
-  st.model = QuadraticModel(h(st.inner, st.inner), g(st.inner), scale(st.inner));
+  st.model = at.model(st.inner, at.scale());
   return st;
 }
 
 std::vector<ParameterState> parameter_states(const FreeProblem& problem, const Eigen::VectorXd& x,
-                                             const Eigen::MatrixXd& h, const Eigen::VectorXd& g,
-                                             const Stationarity& st, double edm_target) {
+                                             const Evaluation& at, const Stationarity& st, double edm_target) {
+  const Eigen::VectorXd& g = at.g;
   const Objective& objective = problem.objective();
   std::vector<ParameterState> states(static_cast<std::size_t>(objective.size()),
                                      ParameterState::kFixed);
@@ -313,10 +399,11 @@ std::vector<ParameterState> parameter_states(const FreeProblem& problem, const E
     if (!st.held[static_cast<std::size_t>(k)]) continue;
     // Releasing k adds 1/2 r^2 / s to the EDM, with s the Schur complement of H_II in
     // [[H_II, H_Ik], [H_kI, H_kk]] and r = g_k - H_kI H_II^-1 g_I.
-    double s = h(k, k);
+    double s = at.sparse ? at.hs().coeff(k, k) : at.h(k, k);
     double r = g[k];
     if (!inner.empty()) {
-      const Eigen::VectorXd hk = h(inner, k).cwiseQuotient(model.scale());
+      const Eigen::VectorXd hk =
+          (at.sparse ? sparse_column(at.hs(), inner, k) : Eigen::VectorXd(at.h(inner, k))).cwiseQuotient(model.scale());
       const Eigen::VectorXd w = model.solve(hk);
       s -= hk.dot(w);
       r -= w.dot(gs);
@@ -338,7 +425,15 @@ double min_scaled_eigenvalue(const Objective& objective, const MinimizeResult& r
       inner.push_back(i);
     }
   }
-  if (inner.empty() || result.hessian.rows() != objective.size()) return std::numeric_limits<double>::quiet_NaN();
+  if (inner.empty()) return std::numeric_limits<double>::quiet_NaN();
+  if (result.has_sparse_hessian()) {
+    const SparseMatrix h = sparse_submatrix(result.sparse_hessian, inner);
+    if (!sparse_all_finite(h)) return std::numeric_limits<double>::quiet_NaN();
+    const SparseMatrix s = sparse_scaled(h, hessian_scale(h).cwiseInverse());
+    const EigenPairs e = smallest_eigenpairs(s, 1, false);
+    return e.values.size() ? e.values[0] : std::numeric_limits<double>::quiet_NaN();
+  }
+  if (result.hessian.rows() != objective.size()) return std::numeric_limits<double>::quiet_NaN();
   const Eigen::MatrixXd h = result.hessian(inner, inner);
   if (!h.allFinite()) return std::numeric_limits<double>::quiet_NaN();
   const Eigen::VectorXd inv = hessian_scale(h).cwiseInverse();

@@ -11,6 +11,7 @@
 
 #include "hessfit/fit/minimize.hpp"
 #include "hessfit/fit/objective.hpp"
+#include "sparse_algebra.hpp"
 
 namespace hessfit::fit::detail {
 
@@ -39,6 +40,10 @@ class FreeProblem {
   /// Also returns the full-space gradient and Hessian (kept for the result).
   double value_gradient_hessian(const Eigen::VectorXd& x, Eigen::VectorXd& g, Eigen::MatrixXd& h,
                                 Eigen::VectorXd& g_full, Eigen::MatrixXd& h_full);
+  double value_gradient_sparse_hessian(const Eigen::VectorXd& x, Eigen::VectorXd& g, SparseMatrix& h,
+                                       Eigen::VectorXd& g_full, SparseMatrix& h_full);
+  /// The objective's fits use sparse Hessians (Objective::uses_sparse_hessian()).
+  bool sparse() const { return sparse_; }
 
   Counters counters;
 
@@ -47,6 +52,7 @@ class FreeProblem {
   std::vector<int> free_;
   Eigen::VectorXd base_;
   Eigen::VectorXd lower_, upper_, start_;
+  bool sparse_ = false;
 };
 
 /// The quadratic model g^T p + 1/2 p^T H p over a subset of parameters, in scaled coordinates
@@ -54,10 +60,20 @@ class FreeProblem {
 /// A Cholesky factorisation gives the Newton step and the EDM cheaply when S is positive
 /// definite; the eigendecomposition S = V diag(lambda) V^T (gamma = V^T gs) is computed only when
 /// needed (indefinite or nearly singular S, steps beyond the trust region).
+///
+/// Sparse models (from a sparse H) keep S sparse and a sparse Cholesky factor; they never form
+/// an eigendecomposition: min_eigenvalue() comes from Lanczos on S^-1 (or (S - sigma I)^-1), the
+/// EDM of an indefinite S from (S + sigma I)^-1 with sigma = |lambda_min| + floor, and trust-region
+/// steps from factorisations of S + sigma I (sparse_trust_region).
 class QuadraticModel {
  public:
   QuadraticModel() = default;
   QuadraticModel(const Eigen::MatrixXd& h, const Eigen::VectorXd& g, const Eigen::VectorXd& scale);
+  QuadraticModel(const SparseMatrix& h, const Eigen::VectorXd& g, const Eigen::VectorXd& scale);
+  bool sparse() const { return sparse_; }
+  const SparseMatrix& sparse_s() const { return sparse_s_; }
+  const SparseLlt* sparse_factor() const { return cholesky_ok_ ? &sparse_llt_ : nullptr; }
+  const Eigen::VectorXd& scaled_gradient() const { return gs_; }
 
   Eigen::Index size() const { return gs_.size(); }
   const Eigen::VectorXd& scale() const { return scale_; }
@@ -82,6 +98,9 @@ class QuadraticModel {
   void decompose() const;
 
   Eigen::VectorXd scale_;
+  bool sparse_ = false;
+  SparseMatrix sparse_s_;
+  SparseLlt sparse_llt_;
   Eigen::MatrixXd s_;
   Eigen::VectorXd gs_;
   bool cholesky_ok_ = false;
@@ -98,6 +117,8 @@ inline constexpr double kEigenvalueFloor = 1e-13;
 
 /// D_i = sqrt|H_ii|, floored so that a zero diagonal does not make D singular.
 Eigen::VectorXd hessian_scale(const Eigen::MatrixXd& h);
+Eigen::VectorXd hessian_scale_of_diagonal(const Eigen::VectorXd& diagonal);
+Eigen::VectorXd hessian_scale(const SparseMatrix& h);
 
 struct TrustRegionStep {
   Eigen::VectorXd p;          // unscaled step
@@ -115,34 +136,43 @@ struct Stationarity {
   std::vector<int> inner;        // free parameters not held (positions in the free vector)
   QuadraticModel model;          // over `inner`
 };
-Stationarity analyse_stationarity(const Eigen::MatrixXd& h, const Eigen::VectorXd& g,
-                                  const Eigen::VectorXd& x, const Eigen::VectorXd& lower,
+
+double seconds_since(std::chrono::steady_clock::time_point start);
+
+/// Exact derivatives at a point, free and full coordinates; the Hessian dense (h, h_full) or,
+/// when `sparse`, sparse (hs, hs_full).
+struct Evaluation {
+  double f = std::numeric_limits<double>::quiet_NaN();
+  Eigen::VectorXd g, g_full;
+  Eigen::MatrixXd h, h_full;
+  bool sparse = false;
+  SparseMatrix hs_full;
+  SparseMatrix hs_free;  // empty when every parameter is free (then hs() is hs_full)
+  const SparseMatrix& hs() const { return hs_free.rows() > 0 || g.size() != hs_full.rows() ? hs_free : hs_full; }
+  bool finite() const;
+  Eigen::VectorXd scale() const { return sparse ? hessian_scale(hs()) : hessian_scale(h); }
+  /// The model over the free parameters at positions `inner`.
+  QuadraticModel model(const std::vector<int>& inner, const Eigen::VectorXd& scale) const;
+  /// -(g^T s + 1/2 s^T H s).
+  double model_decrease(const Eigen::VectorXd& s) const;
+};
+Evaluation evaluate(FreeProblem& problem, const Eigen::VectorXd& x);
+
+Stationarity analyse_stationarity(const Evaluation& at, const Eigen::VectorXd& x, const Eigen::VectorXd& lower,
                                   const Eigen::VectorXd& upper);
 
 /// Per-parameter state for the result: a held parameter is reported at its bound only when
 /// releasing it would change the EDM by more than a tenth of the target (a bound that the
 /// unconstrained minimum merely touches, with zero multiplier, does not count).
 std::vector<ParameterState> parameter_states(const FreeProblem& problem, const Eigen::VectorXd& x,
-                                             const Eigen::MatrixXd& h, const Eigen::VectorXd& g,
-                                             const Stationarity& stationarity,
+                                             const Evaluation& at, const Stationarity& stationarity,
                                              double edm_target);
-
-double seconds_since(std::chrono::steady_clock::time_point start);
-
-/// Exact derivatives at a point, free and full coordinates.
-struct Evaluation {
-  double f = std::numeric_limits<double>::quiet_NaN();
-  Eigen::VectorXd g, g_full;
-  Eigen::MatrixXd h, h_full;
-  bool finite() const;
-};
-Evaluation evaluate(FreeProblem& problem, const Eigen::VectorXd& x);
 
 /// Final bookkeeping shared by all minimisers: fills x, fval, gradient, hessian, EDM, parameter
 /// states and counters of `result` from the evaluation at x (free coordinates). Does not set the
 /// termination.
 void fill_result(FreeProblem& problem, const Eigen::VectorXd& x, const Evaluation& at_x,
-                 double edm_target, MinimizeResult& result);
+                 double edm_target, MinimizeResult& result, const Stationarity* known = nullptr);
 
 /// Smallest eigenvalue of D^-1 H D^-1 over the parameters `result` reports as free (eigenvalues
 /// only; NaN if there are none or H is not finite).

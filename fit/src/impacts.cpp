@@ -61,10 +61,10 @@ ImpactsResult impacts(const Objective& objective, const MinimizeResult& minimum,
     impact.value = minimum.x[i];
     impact.postfit_sigma = detail::guess_error(objective, minimum, cov, i);
     impact.prefit_sigma = c.prefit_sigma;
-    if (cov.covariance.rows() == objective.size() && std::isfinite(cov.covariance(m, i))) {
-      impact.covariance_postfit = cov.covariance(m, i) / impact.postfit_sigma;
+    if (cov.errors.size() == objective.size() && std::isfinite(cov.covariance_of(m, i))) {
+      impact.covariance_postfit = cov.covariance_of(m, i) / impact.postfit_sigma;
       impact.covariance_prefit =
-          cov.covariance(m, i) * c.prefit_sigma / (impact.postfit_sigma * impact.postfit_sigma);
+          cov.covariance_of(m, i) * c.prefit_sigma / (impact.postfit_sigma * impact.postfit_sigma);
     }
     list.push_back(std::move(impact));
   }
@@ -94,7 +94,7 @@ ImpactsResult impacts(const Objective& objective, const MinimizeResult& minimum,
     }
     Eigen::VectorXd from = minimum.x;
     double from_theta = impact.value;
-    Eigen::VectorXd predictor = linear_predictor(objective, minimum.hessian, moved, unit);
+    Eigen::VectorXd predictor = linear_predictor(objective, minimum, moved, unit);
     for (const Shift& shift : shifts) {
       ImpactRefit& refit = *shift.refit;
       const double wanted = impact.value + sign * shift.sigma;
@@ -115,7 +115,7 @@ ImpactsResult impacts(const Objective& objective, const MinimizeResult& minimum,
       if (fit.converged()) {
         from = fit.x;
         from_theta = theta;
-        predictor = linear_predictor(objective, fit.hessian, moved, unit);
+        predictor = linear_predictor(objective, fit, moved, unit);
       }
     }
   });

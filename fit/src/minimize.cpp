@@ -1,6 +1,7 @@
 #include "hessfit/fit/minimize.hpp"
 
 #include <cstdio>
+#include <limits>
 
 #include "free_problem.hpp"
 #include "probe.hpp"
@@ -95,14 +96,30 @@ MinimizeResult auto_minimize(const Objective& objective, const Eigen::VectorXd& 
       how = "L-BFGS then Newton";
     }
   }
-  int probe_evaluations = 0, probe_starts = 0, lower_found = 0;
+  int probe_evaluations = 0, probe_starts = 0, lower_found = 0, probe_paths = 0, probe_paths_total = 0;
   const ProbeOptions& probe = options.probe;
   if (probe.enabled && best.converged()) {
     const double tolerance = probe.tolerance * objective.errordef() / kErrorDefNll;
+    // The adaptive budget: what the minimisation so far cost, in function values.
+    const long per_hessian = detail::hessian_cost(best, objective.n_free());
+    const long fit_cost = (work.evaluations - work.hessian_evaluations) + per_hessian * work.hessian_evaluations;
+    const long budget = probe.max_evaluations != 0 ? probe.max_evaluations : std::max(fit_cost, std::min(400L, 4L * objective.n_free()));
     for (int round = 1; round <= probe.max_rounds; ++round) {
-      const detail::ProbeSeeds seeds = detail::probe_for_lower_minima(objective, best, probe);
+      const detail::ProbeSeeds seeds = detail::probe_for_lower_minima(objective, best, probe, budget);
       probe_evaluations += seeds.evaluations;
-      const int k = static_cast<int>(seeds.starts.size());
+      probe_paths = std::max(probe_paths, seeds.paths);
+      probe_paths_total = seeds.paths_total;
+      // Starts below f_min always get their Newton run; of the others (a flattening profile) the
+      // lowest, and more only while the budget left covers runs as dear as the first minimisation.
+      long left = budget < 0 ? std::numeric_limits<long>::max() : budget - seeds.evaluations;
+      int k = 0, flat = 0;
+      for (std::size_t s = 0; s < seeds.starts.size(); ++s) {
+        if (seeds.deltas[s] >= -tolerance && flat++ > 0) {
+          if (left < fit_cost) break;
+          left -= fit_cost;
+        }
+        ++k;
+      }
       probe_starts += k;
       std::vector<MinimizeResult> runs(static_cast<std::size_t>(k));
       detail::parallel_for(k, probe.threads, [&](int s) {
@@ -136,6 +153,8 @@ MinimizeResult auto_minimize(const Objective& objective, const Eigen::VectorXd& 
   out.probe_evaluations = probe_evaluations;
   out.probe_starts = probe_starts;
   out.lower_minima_found = lower_found;
+  out.probe_paths = probe_paths;
+  out.probe_paths_total = probe_paths_total;
   out.time_seconds = detail::seconds_since(t0);
   return out;
 }

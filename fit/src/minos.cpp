@@ -64,9 +64,10 @@ double guess_error(const Objective& objective, const MinimizeResult& minimum,
   if (cov.errors.size() == objective.size() && std::isfinite(cov.errors[i]) && cov.errors[i] > 0.0) {
     return cov.errors[i];
   }
-  if (minimum.hessian.rows() == objective.size() && minimum.hessian(i, i) > 0.0) {
-    return std::sqrt(2.0 * objective.errordef() / minimum.hessian(i, i));
-  }
+  const double hii = minimum.has_sparse_hessian() ? minimum.sparse_hessian.coeff(i, i)
+                    : minimum.hessian.rows() == objective.size() ? minimum.hessian(i, i)
+                                                                 : 0.0;
+  if (hii > 0.0) return std::sqrt(2.0 * objective.errordef() / hii);
   return 1.0;
 }
 

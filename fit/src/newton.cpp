@@ -36,30 +36,36 @@ Eigen::VectorXd clamp(const Eigen::VectorXd& x, const Eigen::VectorXd& lower,
 }  // namespace
 
 bool Evaluation::finite() const {
-  return std::isfinite(f) && g.allFinite() && h.allFinite();
+  return std::isfinite(f) && g.allFinite() && (sparse ? sparse_all_finite(hs()) : h.allFinite());
 }
 
 Evaluation evaluate(FreeProblem& problem, const Eigen::VectorXd& x) {
   Evaluation e;
-  e.f = problem.value_gradient_hessian(x, e.g, e.h, e.g_full, e.h_full);
+  e.sparse = problem.sparse();
+  if (e.sparse)
+    e.f = problem.value_gradient_sparse_hessian(x, e.g, e.hs_free, e.g_full, e.hs_full);
+  else
+    e.f = problem.value_gradient_hessian(x, e.g, e.h, e.g_full, e.h_full);
   return e;
 }
 
 void fill_result(FreeProblem& problem, const Eigen::VectorXd& x, const Evaluation& at,
-                 double edm_target, MinimizeResult& result) {
+                 double edm_target, MinimizeResult& result, const Stationarity* known) {
   result.x = problem.full(x);
   result.fval = at.f;
   result.gradient = at.g_full;
   result.hessian = at.h_full;
+  result.sparse_hessian = at.hs_full;
   if (at.finite()) {
-    const Stationarity st = analyse_stationarity(at.h, at.g, x, problem.lower(), problem.upper());
+    const Stationarity computed = known ? Stationarity{} : analyse_stationarity(at, x, problem.lower(), problem.upper());
+    const Stationarity& st = known ? *known : computed;
     result.edm = st.model.edm();
     result.positive_definite = st.model.cholesky_ok();
     if (!result.positive_definite) {
       result.min_scaled_eigenvalue = st.model.min_eigenvalue();
       result.positive_definite = result.min_scaled_eigenvalue > 0.0;
     }
-    result.parameter_states = parameter_states(problem, x, at.h, at.g, st, edm_target);
+    result.parameter_states = parameter_states(problem, x, at, st, edm_target);
   } else {
     result.edm = std::numeric_limits<double>::quiet_NaN();
     result.parameter_states.assign(static_cast<std::size_t>(problem.objective().size()),
@@ -106,8 +112,10 @@ MinimizeResult newton_minimize(const Objective& objective, const Eigen::VectorXd
     return format("converged: EDM %.3g <= %.3g", edm, target) + " after " +
            std::to_string(iterations) + " Newton iterations";
   };
+  Stationarity last;  // of `at` when the loop ends by convergence
+  bool last_valid = false;
   for (;;) {
-    Stationarity st = analyse_stationarity(at.h, at.g, x, lower, upper);
+    Stationarity st = analyse_stationarity(at, x, lower, upper);
     const double edm = st.model.edm();
     const bool converged =
         edm <= target && (st.inner.empty() || st.model.cholesky_ok() ||
@@ -120,6 +128,8 @@ MinimizeResult newton_minimize(const Objective& objective, const Eigen::VectorXd
     if (converged && !polishing) {
       result.termination = Termination::kConverged;
       result.message = converged_message(edm);
+      last = std::move(st);
+      last_valid = true;
       break;
     }
     if (iterations >= opt.max_iterations) {
@@ -130,7 +140,7 @@ MinimizeResult newton_minimize(const Objective& objective, const Eigen::VectorXd
     }
     ++iterations;
 
-    const Eigen::VectorXd scale = hessian_scale(at.h);
+    const Eigen::VectorXd scale = at.scale();
     std::vector<bool> held = st.held;
     std::vector<int> inner = st.inner;
     QuadraticModel model = std::move(st.model);
@@ -156,19 +166,19 @@ MinimizeResult newton_minimize(const Objective& objective, const Eigen::VectorXd
         for (int k = 0; k < problem.size(); ++k) {
           if (!held[static_cast<std::size_t>(k)]) inner.push_back(k);
         }
-        model = QuadraticModel(at.h(inner, inner), at.g(inner), scale(inner));
+        model = at.model(inner, scale);
       }
       Eigen::VectorXd p = Eigen::VectorXd::Zero(problem.size());
       p(inner) = step.p;
       Eigen::VectorXd trial = clamp(x + p, lower, upper);
       Eigen::VectorXd s = trial - x;
-      double predicted = -(at.g.dot(s) + 0.5 * s.dot(at.h * s));
+      double predicted = at.model_decrease(s);
       if (!(predicted > 0.0)) {
         // The projection spoilt the model decrease: truncate at the first bound instead.
         s = max_feasible_fraction(x, p, lower, upper) * p;
         trial = clamp(x + s, lower, upper);
         s = trial - x;
-        predicted = -(at.g.dot(s) + 0.5 * s.dot(at.h * s));
+        predicted = at.model_decrease(s);
       }
       const double step_norm = s.cwiseProduct(scale).norm();
       if (step_norm == 0.0) {
@@ -213,7 +223,7 @@ MinimizeResult newton_minimize(const Objective& objective, const Eigen::VectorXd
       ++polished;
     }
     if (collapsed) {
-      const Stationarity now = analyse_stationarity(at.h, at.g, x, lower, upper);
+      const Stationarity now = analyse_stationarity(at, x, lower, upper);
       result.termination = Termination::kNoProgress;
       result.message = "no step lowers f any more (trust region collapsed) after " +
                        std::to_string(iterations) +
@@ -222,7 +232,7 @@ MinimizeResult newton_minimize(const Objective& objective, const Eigen::VectorXd
     }
   }
   result.iterations = iterations;
-  fill_result(problem, x, at, target, result);
+  fill_result(problem, x, at, target, result, last_valid ? &last : nullptr);
   result.time_seconds = seconds_since(t0);
   result.stages.push_back({Method::kNewton, "Newton", result.termination, result.message, result.fval,
                            result.edm, iterations, result.evaluations, result.time_seconds});

@@ -13,6 +13,21 @@ std::string describe(double v) { return format_shortest(v); }
 
 }  // namespace
 
+std::string to_string(HessianStorage storage) {
+  switch (storage) {
+    case HessianStorage::kAuto: return "auto";
+    case HessianStorage::kDense: return "dense";
+    case HessianStorage::kSparse: return "sparse";
+  }
+  return "unknown";
+}
+
+std::optional<HessianStorage> parse_hessian_storage(std::string_view name) {
+  for (const HessianStorage h : {HessianStorage::kAuto, HessianStorage::kDense, HessianStorage::kSparse})
+    if (to_string(h) == name) return h;
+  return std::nullopt;
+}
+
 Objective Objective::from_functions(Functions functions, std::vector<std::string> names,
                                     Eigen::VectorXd init, std::vector<Bounds> bounds,
                                     double errordef) {
@@ -161,6 +176,21 @@ double Objective::value_and_gradient(const Eigen::VectorXd& x, Eigen::VectorXd& 
 double Objective::value_gradient_hessian(const Eigen::VectorXd& x, Eigen::VectorXd& g,
                                          Eigen::MatrixXd& h) const {
   return functions_->hessian(x, g, h);
+}
+
+double Objective::value_gradient_sparse_hessian(const Eigen::VectorXd& x, Eigen::VectorXd& g,
+                                                Eigen::SparseMatrix<double>& h) const {
+  if (functions_->sparse_hessian) return functions_->sparse_hessian(x, g, h);
+  Eigen::MatrixXd dense;
+  const double f = functions_->hessian(x, g, dense);
+  // the nonzeros and the whole diagonal
+  std::vector<Eigen::Triplet<double>> entries;
+  for (Eigen::Index j = 0; j < dense.cols(); ++j)
+    for (Eigen::Index i = 0; i < dense.rows(); ++i)
+      if (i == j || dense(i, j) != 0.0) entries.emplace_back(static_cast<int>(i), static_cast<int>(j), dense(i, j));
+  h.resize(dense.rows(), dense.cols());
+  h.setFromTriplets(entries.begin(), entries.end());
+  return f;
 }
 
 }  // namespace hessfit::fit

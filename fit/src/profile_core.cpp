@@ -14,6 +14,12 @@ namespace hessfit::fit {
 
 using detail::Counters;
 using detail::hessian_scale;
+using detail::sparse_all_finite;
+using detail::sparse_column;
+using detail::sparse_scaled;
+using detail::sparse_submatrix;
+using detail::SparseLlt;
+using detail::SparseMatrix;
 
 double chi_square_quantile(double cl, int dof) {
   if (!(cl > 0.0 && cl < 1.0) || dof < 1) {
@@ -76,8 +82,11 @@ void parallel_for(int n, int threads, const std::function<void(int)>& task) {
   if (error) std::rethrow_exception(error);
 }
 
-Eigen::VectorXd linear_predictor(const Objective& objective, const Eigen::MatrixXd& hessian,
-                                 const std::vector<int>& moved, const Eigen::VectorXd& direction) {
+namespace {
+
+// The predictor with only the moved entries set (to `direction`), and the other free parameters.
+Eigen::VectorXd predictor_start(const Objective& objective, const std::vector<int>& moved,
+                                const Eigen::VectorXd& direction, std::vector<int>& others) {
   const int n = objective.size();
   Eigen::VectorXd out = Eigen::VectorXd::Zero(n);
   std::vector<bool> is_moved(static_cast<std::size_t>(n), false);
@@ -85,10 +94,20 @@ Eigen::VectorXd linear_predictor(const Objective& objective, const Eigen::Matrix
     is_moved[static_cast<std::size_t>(moved[j])] = true;
     out[moved[j]] = direction[static_cast<Eigen::Index>(j)];
   }
-  std::vector<int> others;
+  others.clear();
   for (int i = 0; i < n; ++i) {
     if (!objective.is_fixed(i) && !is_moved[static_cast<std::size_t>(i)]) others.push_back(i);
   }
+  return out;
+}
+
+}  // namespace
+
+Eigen::VectorXd linear_predictor(const Objective& objective, const Eigen::MatrixXd& hessian,
+                                 const std::vector<int>& moved, const Eigen::VectorXd& direction) {
+  const int n = objective.size();
+  std::vector<int> others;
+  Eigen::VectorXd out = predictor_start(objective, moved, direction, others);
   if (others.empty() || hessian.rows() != n) return out;
   const Eigen::MatrixXd h = hessian(others, others);
   const Eigen::VectorXd b = hessian(others, moved) * direction;
@@ -97,6 +116,25 @@ Eigen::VectorXd linear_predictor(const Objective& objective, const Eigen::Matrix
   const Eigen::LDLT<Eigen::MatrixXd> ldlt(s);
   const Eigen::VectorXd p = -(d.asDiagonal() * ldlt.solve(d.asDiagonal() * b));
   if (ldlt.info() == Eigen::Success && p.allFinite()) out(others) = p;
+  return out;
+}
+
+Eigen::VectorXd linear_predictor(const Objective& objective, const MinimizeResult& at, const std::vector<int>& moved,
+                                 const Eigen::VectorXd& direction) {
+  if (!at.has_sparse_hessian()) return linear_predictor(objective, at.hessian, moved, direction);
+  const int n = objective.size();
+  std::vector<int> others;
+  Eigen::VectorXd out = predictor_start(objective, moved, direction, others);
+  if (others.empty() || at.sparse_hessian.rows() != n) return out;
+  const SparseMatrix h = sparse_submatrix(at.sparse_hessian, others);
+  Eigen::VectorXd b = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(others.size()));
+  for (std::size_t j = 0; j < moved.size(); ++j)
+    b += direction[static_cast<Eigen::Index>(j)] * sparse_column(at.sparse_hessian, others, moved[j]);
+  const Eigen::VectorXd d = hessian_scale(h).cwiseInverse();
+  const SparseLlt llt(sparse_scaled(h, d));
+  if (!llt.ok()) return out;
+  const Eigen::VectorXd p = -(d.asDiagonal() * llt.solve(Eigen::VectorXd(d.asDiagonal() * b)));
+  if (p.allFinite()) out(others) = p;
   return out;
 }
 
@@ -123,7 +161,7 @@ Chord Chord::at(const Objective& objective, const MinimizeResult& minimum) {
   Chord chord;
   const int n = objective.size();
   chord.position.assign(static_cast<std::size_t>(n), -1);
-  if (minimum.hessian.rows() != n) return chord;
+  if (minimum.hessian.rows() != n && minimum.sparse_hessian.rows() != n) return chord;
   for (int i = 0; i < n; ++i) {
     const bool free = minimum.parameter_states.empty()
                           ? !objective.is_fixed(i)
@@ -134,6 +172,14 @@ Chord Chord::at(const Objective& objective, const MinimizeResult& minimum) {
     }
   }
   if (chord.inner.empty()) return chord;
+  if (minimum.has_sparse_hessian()) {
+    const SparseMatrix h = sparse_submatrix(minimum.sparse_hessian, chord.inner);
+    if (!sparse_all_finite(h)) return chord;
+    chord.inv_d = hessian_scale(h).cwiseInverse();
+    auto factor = std::make_shared<const SparseLlt>(sparse_scaled(h, chord.inv_d));
+    if (factor->ok()) chord.factor = std::move(factor);
+    return chord;
+  }
   const Eigen::MatrixXd h = minimum.hessian(chord.inner, chord.inner);
   const Eigen::VectorXd d = hessian_scale(h).cwiseInverse();
   const Eigen::LLT<Eigen::MatrixXd> llt(d.asDiagonal() * h * d.asDiagonal());
@@ -142,6 +188,22 @@ Chord Chord::at(const Objective& objective, const MinimizeResult& minimum) {
   if (v.allFinite()) chord.v = 0.5 * (v + v.transpose());
   return chord;
 }
+
+bool Chord::usable() const { return v.size() > 0 || (factor && factor->ok()); }
+
+Eigen::VectorXd Chord::apply(const Eigen::VectorXd& b) const {
+  if (v.size() > 0) return v * b;
+  return inv_d.cwiseProduct(factor->solve(Eigen::VectorXd(inv_d.cwiseProduct(b))));
+}
+
+Eigen::VectorXd Chord::column(Eigen::Index a) const {
+  if (v.size() > 0) return v.col(a);
+  Eigen::VectorXd e = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(inner.size()));
+  e[a] = 1.0;
+  return apply(e);
+}
+
+double Chord::sigma(Eigen::Index a) const { return v.size() > 0 ? std::sqrt(v(a, a)) : inv_d[a]; }
 
 namespace {
 
@@ -155,7 +217,9 @@ Eigen::VectorXd chord_steps(const Objective& conditional, const Chord& chord, co
     const int p = chord.position[static_cast<std::size_t>(i)];
     if (p >= 0) m.push_back(p);
   }
-  const Eigen::MatrixXd vmm = chord.v(m, m);
+  Eigen::MatrixXd v_m(static_cast<Eigen::Index>(chord.inner.size()), static_cast<Eigen::Index>(m.size()));  // V_.M
+  for (std::size_t j = 0; j < m.size(); ++j) v_m.col(static_cast<Eigen::Index>(j)) = chord.column(m[j]);
+  const Eigen::MatrixXd vmm = v_m(m, Eigen::all);
   const Eigen::LDLT<Eigen::MatrixXd> vmm_ldlt(vmm);
   if (!m.empty() && vmm_ldlt.info() != Eigen::Success) return x;
   Eigen::VectorXd g;
@@ -170,8 +234,8 @@ Eigen::VectorXd chord_steps(const Objective& conditional, const Chord& chord, co
       const int i = chord.inner[a];
       gi[static_cast<Eigen::Index>(a)] = conditional.is_fixed(i) ? 0.0 : g[i];
     }
-    Eigen::VectorXd u = chord.v * gi;
-    if (!m.empty()) u -= chord.v(Eigen::all, m) * vmm_ldlt.solve(u(m));
+    Eigen::VectorXd u = chord.apply(gi);
+    if (!m.empty()) u -= v_m * vmm_ldlt.solve(u(m));
     Eigen::VectorXd trial = x;
     double largest = 0.0;  // step in units of the global-fit errors
     for (std::size_t a = 0; a < chord.inner.size(); ++a) {
@@ -179,7 +243,7 @@ Eigen::VectorXd chord_steps(const Objective& conditional, const Chord& chord, co
       if (conditional.is_fixed(i)) continue;
       const Eigen::Index ia = static_cast<Eigen::Index>(a);
       trial[i] = conditional.bounds(i).clamp(x[i] - u[ia]);
-      largest = std::max(largest, std::abs(u[ia]) / std::sqrt(chord.v(ia, ia)));
+      largest = std::max(largest, std::abs(u[ia]) / chord.sigma(ia));
     }
     Eigen::VectorXd g_trial;
     const double f_trial = conditional.value_and_gradient(trial, g_trial);
@@ -265,7 +329,7 @@ RayCrossing find_crossing(const Objective& objective, const MinimizeResult& mini
     return out;
   }
 
-  const Eigen::VectorXd predictor0 = linear_predictor(objective, minimum.hessian, moved, ray.direction);
+  const Eigen::VectorXd predictor0 = linear_predictor(objective, minimum, moved, ray.direction);
   Eigen::VectorXd last_x = minimum.x;
   Eigen::VectorXd last_predictor = predictor0;
   double last_t = 0.0;
@@ -348,7 +412,7 @@ RayCrossing find_crossing(const Objective& objective, const MinimizeResult& mini
     }
     last_x = fit.x;
     last_t = t;
-    last_predictor = linear_predictor(objective, fit.hessian, moved, ray.direction);
+    last_predictor = linear_predictor(objective, fit, moved, ray.direction);
 
     // Newton on r(t) - target, r' = Delta' / r.
     double next = std::numeric_limits<double>::quiet_NaN();

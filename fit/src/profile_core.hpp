@@ -17,6 +17,7 @@
 #include "hessfit/fit/objective.hpp"
 #include "hessfit/fit/parallel.hpp"
 #include "hessfit/fit/profile.hpp"
+#include "sparse_algebra.hpp"
 
 namespace hessfit::fit::detail {
 

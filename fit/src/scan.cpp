@@ -61,7 +61,7 @@ ProfileScan profile_scan(const Objective& objective, const MinimizeResult& minim
   scan.points.resize(values.size());
   const std::vector<int> moved{i};
   const Eigen::VectorXd unit = Eigen::VectorXd::Ones(1);
-  const Eigen::VectorXd predictor0 = linear_predictor(objective, minimum.hessian, moved, unit);
+  const Eigen::VectorXd predictor0 = linear_predictor(objective, minimum, moved, unit);
   const MinimizeOptions& fit_options = options.profile.conditional;
   const Chord chord = Chord::at(objective, minimum);
 
@@ -104,7 +104,7 @@ ProfileScan profile_scan(const Objective& objective, const MinimizeResult& minim
       }
       from = fit.x;
       from_v = v;
-      predictor = linear_predictor(objective, fit.hessian, moved, unit);
+      predictor = linear_predictor(objective, fit, moved, unit);
       chosen[static_cast<std::size_t>(k)] = std::move(fit);
     }
   });

@@ -44,7 +44,7 @@ void PoiFits::ensure_free() const {
     released.release(s->poi);
     Eigen::VectorXd unit(1);
     unit[0] = 1.0;
-    s->predictor = fit::linear_predictor(released, s->free.hessian, {s->poi}, unit);
+    s->predictor = fit::linear_predictor(released, s->free, {s->poi}, unit);
     s->chord = fit::Chord::at(released, s->free);
   });
 }

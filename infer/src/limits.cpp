@@ -42,8 +42,10 @@ double asimov_sigma(const AsymptoticCalculator& calc) {
   released.release(calc.poi());
   Eigen::VectorXd unit(1);
   unit[0] = 1.0;
-  const Eigen::VectorXd p = fit::linear_predictor(released, free.hessian, {calc.poi()}, unit);
-  const double curvature = fit::profile_curvature(free.hessian, {calc.poi()}, unit, p);
+  const Eigen::VectorXd p = fit::linear_predictor(released, free, {calc.poi()}, unit);
+  // d^T (H_MM - H_MO H_OO^-1 H_OM) d = (H p)_poi with p the predictor (p_poi = 1).
+  const double curvature = free.has_sparse_hessian() ? free.sparse_hessian.col(calc.poi()).dot(p)
+                                                     : fit::profile_curvature(free.hessian, {calc.poi()}, unit, p);
   const double sigma = std::sqrt(2.0 * released.errordef() / curvature);
   return std::isfinite(sigma) && sigma > 0.0 ? sigma : 1.0;
 }

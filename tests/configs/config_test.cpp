@@ -143,7 +143,7 @@ TEST(ConfigErrors, UnknownKeysNameTheirPlaceAndTheNearestValidKey) {
 TEST(ConfigErrors, AnUnknownKeyFarFromAnyListsTheValidOnes) {
   EXPECT_EQ(problems_of("model: {workspace: tiny/workspace.json}\noutput: {colour: blue}\n"),
             "bad.yaml:2:10: unknown key 'colour' in 'output' (valid keys: directory, formats, plots, "
-            "correlation_max_parameters, impacts_max_parameters)");
+            "correlation_max_parameters, impacts_max_parameters, full_covariance)");
 }
 
 TEST(ConfigErrors, WrongTypesAndRangesAreReportedTogether) {

@@ -10,3 +10,4 @@
 #include "hessfit/autodiff/eigen.hpp"
 #include "hessfit/autodiff/hessian_sweep.hpp"
 #include "hessfit/autodiff/drivers.hpp"
+#include "hessfit/autodiff/sparse_hessian.hpp"

@@ -37,6 +37,8 @@ struct SweepScratch {
   // (block_nodes[block_begin[b] ...]; block_begin is empty when not listed); a fill cursor.
   std::vector<std::size_t> block_begin, fill;
   std::vector<std::int32_t> block_nodes;
+  // Sparse Hessians only: H S for the compressed seeds (n x colours).
+  Eigen::MatrixXd compressed;
 };
 
 /// One scratch per thread, kept between calls so that repeated Hessians do not allocate.
@@ -53,9 +55,12 @@ inline SweepScratch& thread_sweep_scratch() {
 /// for the identity, the forward sweep visits only the nodes whose dependence interval meets the
 /// block (from a list, or passing over the others with one test); the reverse sweep stops below
 /// the lowest node that received an adjoint-tangent.
+/// `colour` (with V = nullptr) seeds compressed directions instead: column c of V is the sum of
+/// e_i over the inputs i with colour[i] == c (see sparse_hessian.hpp).
 template <int K>
 void hessian_sweep_block(const Tape<double>& tape, std::int32_t first, std::int32_t output, const Eigen::MatrixXd* V,
-                         Eigen::Index col, Eigen::Index cols, Eigen::MatrixXd& HV, SweepScratch& w) {
+                         Eigen::Index col, Eigen::Index cols, Eigen::MatrixXd& HV, SweepScratch& w,
+                         const std::int32_t* colour = nullptr) {
   const std::vector<std::int32_t>& input_of_node = w.input_of_node;
   const std::vector<unsigned char>& needs_tangent = w.needs_tangent;
   const std::vector<double>& adjoint = w.adjoint;
@@ -75,7 +80,7 @@ void hessian_sweep_block(const Tape<double>& tape, std::int32_t first, std::int3
   const std::uint32_t* begin = tape.begin_data();
 
   // Identity seeds: the block's inputs are col .. col + width - 1.
-  const bool identity = V == nullptr;
+  const bool identity = V == nullptr && colour == nullptr;
   const std::int32_t c0 = static_cast<std::int32_t>(col), c1 = static_cast<std::int32_t>(col + width);
   const std::int32_t* dep_lo = w.dep_lo.data();
   const std::int32_t* dep_hi = w.dep_hi.data();
@@ -91,10 +96,11 @@ void hessian_sweep_block(const Tape<double>& tape, std::int32_t first, std::int3
     if (b == e) {
       const std::int32_t in = input_of_node[l];
       if (in < 0) return;
-      if (identity) {
-        if (in < col || in >= col + width) return;
+      if (identity || colour) {
+        const std::int32_t c = identity ? in : colour[in];
+        if (c < col || c >= col + width) return;
         for (int k = 0; k < K; ++k) t[k] = 0.0;
-        t[in - col] = 1.0;
+        t[c - col] = 1.0;
       } else {
         for (int k = 0; k < K; ++k) t[k] = k < width ? (*V)(in, col + k) : 0.0;
       }
@@ -138,6 +144,12 @@ void hessian_sweep_block(const Tape<double>& tape, std::int32_t first, std::int3
         start = std::min(start, static_cast<std::size_t>(node));
     for (std::size_t l = start; l < nodes; ++l)
       if (dep_hi[l] >= c0 && dep_lo[l] < c1) forward(l);  // else it depends on no input of the block
+  } else if (colour) {
+    // nothing before the first node of an input of the block's colours has a tangent
+    std::size_t start = nodes;
+    for (std::size_t l = 0; l < nodes && start == nodes; ++l)
+      if (const std::int32_t in = input_of_node[l]; in >= 0 && colour[in] >= c0 && colour[in] < c1) start = l;
+    for (std::size_t l = start; l < nodes; ++l) forward(l);
   } else {
     for (std::size_t l = 0; l < nodes; ++l) forward(l);
   }
@@ -295,10 +307,13 @@ void index_dependence(const Tape<double>& tape, std::int32_t first, std::int32_t
 /// H V (V = nullptr: the dense H, up to rounding symmetric) for the taped range [first, output],
 /// in blocks of K columns.
 /// `w.adjoint` and `w.input_of_node` must be filled by the caller.
+/// With `colour` (V = nullptr): H S for the compressed seeds S (n x colours, see
+/// hessian_sweep_block), into HV (n x colours).
 template <int K>
 void hessian_sweep(const Tape<double>& tape, std::int32_t first, std::int32_t output, const Eigen::MatrixXd* V,
-                   Eigen::Index n, Eigen::MatrixXd& HV, SweepScratch& w) {
-  const Eigen::Index cols = V ? V->cols() : n;
+                   Eigen::Index n, Eigen::MatrixXd& HV, SweepScratch& w, const std::int32_t* colour = nullptr,
+                   Eigen::Index colours = 0) {
+  const Eigen::Index cols = V ? V->cols() : (colour ? colours : n);
   HV.resize(n, cols);
   // Inputs recorded after the output (or never reached) have no node in range: their rows are zero.
   if (std::count_if(w.input_of_node.begin(), w.input_of_node.end(), [](std::int32_t i) { return i >= 0; }) != n)
@@ -320,11 +335,11 @@ void hessian_sweep(const Tape<double>& tape, std::int32_t first, std::int32_t ou
     if (w.curvature_of[l] < 0 && !w.needs_tangent[l]) continue;
     for (std::uint32_t a = begin[i]; a < begin[i + 1]; ++a) w.needs_tangent[static_cast<std::size_t>(index[a] - first)] = 1;
   }
-  if (V == nullptr)
+  if (V == nullptr && colour == nullptr)
     index_dependence<K>(tape, first, output, n, w);
   else
     w.block_begin.clear();
-  for (Eigen::Index col = 0; col < cols; col += K) hessian_sweep_block<K>(tape, first, output, V, col, cols, HV, w);
+  for (Eigen::Index col = 0; col < cols; col += K) hessian_sweep_block<K>(tape, first, output, V, col, cols, HV, w, colour);
 }
 
 }  // namespace hessfit::ad::detail

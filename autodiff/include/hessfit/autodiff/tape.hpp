@@ -37,10 +37,16 @@
 namespace hessfit::ad {
 
 /// Second partials of a nonlinear node with respect to its first (a) and second (b) argument.
+/// `structure` says which of them can be nonzero at any point (kCurvatureAA | kCurvatureAB |
+/// kCurvatureBB): x * y has only ab, whatever the values; sparsity detection reads it, the sweeps
+/// read the values. (It fills padding: the record stays 32 bytes.)
 struct TapeCurvature {
   std::int32_t node;
+  std::uint8_t structure;
   double aa, ab, bb;
 };
+inline constexpr std::uint8_t kCurvatureAA = 1, kCurvatureAB = 2, kCurvatureBB = 4;
+inline constexpr std::uint8_t kCurvatureAll = kCurvatureAA | kCurvatureAB | kCurvatureBB;
 
 /// A position on the tape, for rewinding.
 struct TapeMark {
@@ -116,17 +122,17 @@ class Tape {
     push_arg(a, da);
     const std::int32_t node = close_node(false);
     if constexpr (std::same_as<T, double>)
-      if (record_curvature_) curvature_.push_back({node, daa, 0.0, 0.0});
+      if (record_curvature_) curvature_.push_back({node, kCurvatureAA, daa, 0.0, 0.0});
     return node;
   }
   std::int32_t push_nonlinear(std::int32_t a, const T& da, std::int32_t b, const T& db, double daa,
-                              double dab, double dbb) {
+                              double dab, double dbb, std::uint8_t structure = kCurvatureAll) {
     seal();
     push_arg(a, da);
     push_arg(b, db);
     const std::int32_t node = close_node(false);
     if constexpr (std::same_as<T, double>)
-      if (record_curvature_) curvature_.push_back({node, daa, dab, dbb});
+      if (record_curvature_) curvature_.push_back({node, structure, daa, dab, dbb});
     return node;
   }
 

@@ -204,7 +204,8 @@ Var<T> var_mul(Var<T> x, Var<T> y) {
   auto& tape = Tape<T>::active();
   const double cx = x.coeff(), cy = y.coeff();
   return Var<T>(T(x.value() * y.value()), 1.0,
-                tape.push_nonlinear(x.index(), T(y.value() * cx), y.index(), T(x.value() * cy), 0.0, cx * cy, 0.0));
+                tape.push_nonlinear(x.index(), T(y.value() * cx), y.index(), T(x.value() * cy), 0.0, cx * cy, 0.0,
+                                    kCurvatureAB));
 }
 template <class T>
 Var<T> var_div(Var<T> x, Var<T> y) {
@@ -231,7 +232,8 @@ Var<T> var_div(Var<T> x, Var<T> y) {
   T dx = inv * cx;
   T dy = -z * inv * cy;
   return Var<T>(std::move(z), 1.0,
-                tape.push_nonlinear(x.index(), dx, y.index(), dy, 0.0, -vi * vi * cx * cy, 2.0 * vz * vi * vi * cy * cy));
+                tape.push_nonlinear(x.index(), dx, y.index(), dy, 0.0, -vi * vi * cx * cy, 2.0 * vz * vi * vi * cy * cy,
+                                    kCurvatureAB | kCurvatureBB));
 }
 }  // namespace detail
 

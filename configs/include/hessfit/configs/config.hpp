@@ -72,6 +72,7 @@ struct FitConfig {
   int max_iterations = 0;   // 0 = the minimiser's default (Newton 100, L-BFGS/BFGS 10000)
   int threads = 0;          // 0 = all cores
   int max_restarts = fit::FitOptions{}.max_restarts;  // refits from a lower point found by MINOS/scans/contours/impacts
+  fit::HessianStorage hessian = fit::HessianStorage::kAuto;  // auto | dense | sparse
 };
 
 /// `uncertainties.minos`: none, the POI, all free parameters, or a list of names/globs.
@@ -150,6 +151,7 @@ struct OutputConfig {
   std::vector<Plot> plots{Plot::kPulls, Plot::kCorrelation, Plot::kScans, Plot::kContours, Plot::kImpacts, Plot::kCls};
   int correlation_max_parameters = 40;  // prune the heatmap to the most correlated ones
   int impacts_max_parameters = 30;      // rows of the impact ranking plot
+  bool full_covariance = false;         // results.json: the n x n matrices also on the sparse path
   bool has(Plot plot) const;
 };
 

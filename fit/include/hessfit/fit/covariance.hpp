@@ -14,9 +14,21 @@
 //
 // Nothing is ever repaired (no diagonal shift, no forcing to positive definite): for the two
 // failures the smallest eigenvalues are listed with the parameters dominating each eigenvector.
+//
+// Sparse path (a minimum with a sparse Hessian, Objective::uses_sparse_hessian()): S is factorised
+// by a sparse Cholesky with a fill-reducing ordering, never inverted densely. The errors and the
+// covariance on the pattern of the factor L + L^T (which holds every entry of H's pattern: each
+// pair of parameters that meet in a term of f) come from the selected inverse; the whole row of
+// each parameter in `CovarianceOptions::full_rows` from one solve. The smallest eigenvalues of S
+// come from Lanczos on S^-1, the extremes of H from Lanczos on H and H^-1. A Hessian that is not
+// positive definite there is analysed densely when it has at most dense_fallback_parameters free
+// parameters; above, its smallest eigen-directions are reported and the covariance is NaN.
 #pragma once
 
 #include <Eigen/Core>
+#include <Eigen/SparseCore>
+
+#include <functional>
 
 #include <limits>
 #include <string>
@@ -46,6 +58,13 @@ struct CovarianceOptions {
   /// largest first, at most max_dominant (at least one).
   double dominant_component = 0.1;
   int max_dominant = 6;
+  /// Sparse path: also the dense n x n `covariance` and `correlation` (n solves; 16 n^2 bytes).
+  bool full_matrix = false;
+  /// Sparse path: parameters (indices) whose whole covariance row is computed (one solve each).
+  std::vector<int> full_rows;
+  /// Sparse path: a Hessian that is not positive definite is analysed densely up to this many
+  /// free parameters.
+  int dense_fallback_parameters = 3000;
 };
 
 /// A parameter's share in an eigenvector of S.
@@ -74,8 +93,14 @@ struct [[nodiscard]] CovarianceResult {
   Eigen::MatrixXd correlation;
   /// sqrt of the diagonal; 0 outside `parameters`, NaN where not defined.
   Eigen::VectorXd errors;
-  /// The exact Hessian used (n x n, all parameters).
+  /// The exact Hessian used (n x n, all parameters); on the sparse path in `sparse_hessian`.
   Eigen::MatrixXd hessian;
+  /// Sparse path without full_matrix: `covariance` and `correlation` are empty (0 x 0) and the
+  /// entries computed are here (both triangles, n x n): the pattern of the Cholesky factor and the
+  /// `full_rows`. Empty otherwise.
+  Eigen::SparseMatrix<double> sparse_covariance;
+  Eigen::SparseMatrix<double> sparse_correlation;
+  Eigen::SparseMatrix<double> sparse_hessian;
 
   /// Eigenvalues of H over `parameters`: extremes and condition number (units of f).
   double min_eigenvalue = std::numeric_limits<double>::quiet_NaN();
@@ -90,6 +115,13 @@ struct [[nodiscard]] CovarianceResult {
   bool accurate() const { return status == CovarianceStatus::kAccurate; }
   /// Error of parameter i, 0 if it is not in the covariance.
   double error(int i) const { return errors[i]; }
+  /// The dense covariance and correlation matrices are there.
+  bool has_full_matrix() const { return covariance.rows() > 0; }
+  /// V_ij and rho_ij however they are held: 0 outside `parameters`, NaN where not computed.
+  double covariance_of(int i, int j) const;
+  double correlation_of(int i, int j) const;
+  /// Calls visit(i, j, rho_ij) for every computed correlation of two different parameters, i < j.
+  void for_each_correlation(const std::function<void(int i, int j, double rho)>& visit) const;
 };
 
 /// Covariance at a minimum found by minimize(): uses its exact Hessian and excludes the
@@ -102,6 +134,11 @@ CovarianceResult covariance(const Objective& objective, const MinimizeResult& mi
 CovarianceResult covariance_from_hessian(const Objective& objective, const Eigen::MatrixXd& hessian,
                                          const std::vector<ParameterState>& states,
                                          const CovarianceOptions& options = {});
+
+/// The same from a sparse Hessian (both triangles), by the sparse path.
+CovarianceResult covariance_from_sparse_hessian(const Objective& objective, const Eigen::SparseMatrix<double>& hessian,
+                                                const std::vector<ParameterState>& states,
+                                                const CovarianceOptions& options = {});
 
 /// Covariance at an arbitrary point x (n values): evaluates the exact Hessian there; excludes
 /// the fixed parameters only.

@@ -27,15 +27,20 @@
 // user's coordinates.
 //
 // kAuto (the default) is Newton from the start (with an L-BFGS start when Newton alone does not
-// converge), followed by a probe for lower minima: along the first-order profile path of every
-// free parameter k, x(t) = x_hat + t sigma_k V_.k / V_kk (V = H^-1), f is sampled at
-// t = +-step, +-2 step, ... up to +-max_sigma (function values only: ~20 n of them). On each path
-// the lowest sample that is below f_min, or that lies past a concave stretch with
-// f - f_min < flatness * up * t^2 (a profile flattening out: another valley nearby), seeds a
-// Newton run; the lowest converged minimum wins and is probed again. On the shared ATLAS staus
+// converge), followed by a probe for lower minima along the first-order profile paths of the free
+// parameters k, x(t) = x_hat + t sigma_k V_.k / V_kk (V = H^-1), function values only, within a
+// budget (ProbeOptions::max_evaluations; by default what the minimisation it checks cost, counting
+// an exact Hessian as 4 ceil(c/16) + 4 function values, at least min(400, 4 n)): first f at
+// t = +-2 on the paths of as many parameters as the budget covers (on a sparse Hessian those that
+// meet most others first), then the whole grid t = +-step, +-2 step, ... up to +-max_sigma on the
+// paths least like the quadratic expectation, as far as the budget goes. On each path the lowest
+// sample that is below f_min, or that lies past a concave stretch with
+// f - f_min < flatness * up * t^2 (a profile flattening out: another valley nearby), is a start;
+// starts below f_min and the lowest flattening one get a Newton run (further ones only within the
+// budget); the lowest converged minimum wins and is probed again. On the shared ATLAS staus
 // workspace Minuit, L-BFGS and Newton from the suggested start all stop in a local minimum 0.043
 // above the global one, which lies 0.9 sigma away along one nuisance parameter's profile: the
-// probe finds it with ~2800 function values and one extra Newton run.
+// probe finds it with ~400 function values and one extra Newton run.
 #pragma once
 
 #include <Eigen/Core>
@@ -128,6 +133,10 @@ struct ProbeOptions {
   double tolerance = 1e-6;
   /// Threads for the samples and runs; 0 = hardware concurrency. Results do not depend on it.
   int threads = 0;
+  /// Budget in function values (a seeded Newton run counts its evaluations, an exact Hessian as
+  /// 4 ceil(c / 16) + 4 function values, c = free parameters, or nonzeros per column of a sparse
+  /// Hessian). 0: adaptive, what the minimisation it checks cost; < 0: no budget.
+  long max_evaluations = 0;
 };
 
 struct MinimizeOptions {
@@ -163,9 +172,14 @@ struct [[nodiscard]] MinimizeResult {
   double fval = std::numeric_limits<double>::quiet_NaN();
   /// 1/2 g^T H^-1 g over the free parameters not held by a bound.
   double edm = std::numeric_limits<double>::quiet_NaN();
-  /// Exact gradient and Hessian of f at x, over all parameters (n and n x n).
+  /// Exact gradient and Hessian of f at x, over all parameters (n and n x n). On the sparse path
+  /// (Objective::uses_sparse_hessian()) `hessian` is empty (0 x 0) and the Hessian is in
+  /// `sparse_hessian` (both triangles); otherwise `sparse_hessian` is empty.
   Eigen::VectorXd gradient;
   Eigen::MatrixXd hessian;
+  Eigen::SparseMatrix<double> sparse_hessian;
+  /// The Hessian is held sparse.
+  bool has_sparse_hessian() const { return sparse_hessian.rows() > 0; }
   /// State of every parameter at x (fixed, free, held by a bound).
   std::vector<ParameterState> parameter_states;
   /// The Hessian over the free parameters not held by a bound is positive definite at x
@@ -186,6 +200,9 @@ struct [[nodiscard]] MinimizeResult {
   int probe_evaluations = 0;
   int probe_starts = 0;
   int lower_minima_found = 0;
+  /// Profile paths the probe sampled (two per parameter when it covered all), and how many there were.
+  int probe_paths = 0;
+  int probe_paths_total = 0;
 
   bool converged() const { return termination == Termination::kConverged; }
   /// One line: termination, fval, EDM, iterations, evaluations, time.

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <Eigen/SparseCore>
 
 #include <functional>
 #include <limits>
@@ -39,6 +40,18 @@ inline constexpr double kErrorDefChiSquare = 1.0;
 
 using hessfit::Bounds;
 
+/// How the fits of an objective hold its Hessian (see Objective::uses_sparse_hessian).
+enum class HessianStorage {
+  kAuto,    // sparse from kSparseHessianMinParameters parameters on, when the objective can give it
+  kDense,   // always n x n (Eigen::MatrixXd)
+  kSparse,  // always sparse (Eigen::SparseMatrix) when the objective can give it
+};
+/// kAuto switches to sparse Hessians from this many parameters (fixed ones included).
+inline constexpr int kSparseHessianMinParameters = 500;
+std::string to_string(HessianStorage storage);
+/// The storage called `name` ("auto", "dense", "sparse"), or nothing.
+std::optional<HessianStorage> parse_hessian_storage(std::string_view name);
+
 class Objective {
  public:
   /// f(x); x is the full parameter vector (fixed parameters included).
@@ -49,11 +62,17 @@ class Objective {
   using HessianFunction =
       std::function<double(const Eigen::VectorXd& x, Eigen::VectorXd& g, Eigen::MatrixXd& h)>;
 
-  /// The three evaluators. `value` is optional: without it, values come from `gradient`.
+  /// f(x), g and the Hessian as a sparse matrix (both triangles; resized by the callee).
+  using SparseHessianFunction =
+      std::function<double(const Eigen::VectorXd& x, Eigen::VectorXd& g, Eigen::SparseMatrix<double>& h)>;
+
+  /// The evaluators. `value` is optional: without it, values come from `gradient`.
+  /// `sparse_hessian` is optional: without it the objective has dense Hessians only.
   struct Functions {
     ValueFunction value;
     GradientFunction gradient;
     HessianFunction hessian;
+    SparseHessianFunction sparse_hessian;
   };
 
   /// The three evaluators of a generic callable written once with `auto` scalars,
@@ -69,6 +88,11 @@ class Objective {
     };
     fns.hessian = [f](const Eigen::VectorXd& x, Eigen::VectorXd& g, Eigen::MatrixXd& h) -> double {
       return hessfit::ad::value_gradient_hessian(*f, x, g, h);
+    };
+    // Sparse Hessians: pattern and star colouring per tape structure, shared by the copies.
+    auto cache = std::make_shared<hessfit::ad::SparseHessianCache>();
+    fns.sparse_hessian = [f, cache](const Eigen::VectorXd& x, Eigen::VectorXd& g, Eigen::SparseMatrix<double>& h) -> double {
+      return hessfit::ad::value_gradient_sparse_hessian(*f, x, g, h, *cache);
     };
     return fns;
   }
@@ -141,6 +165,24 @@ class Objective {
   double value_and_gradient(const Eigen::VectorXd& x, Eigen::VectorXd& g) const;
   double value_gradient_hessian(const Eigen::VectorXd& x, Eigen::VectorXd& g,
                                 Eigen::MatrixXd& h) const;
+  /// The Hessian as a sparse matrix (both triangles). Without a sparse evaluator, the dense one
+  /// converted (exact zeros dropped).
+  double value_gradient_sparse_hessian(const Eigen::VectorXd& x, Eigen::VectorXd& g,
+                                       Eigen::SparseMatrix<double>& h) const;
+
+  // --- Hessian storage ------------------------------------------------------------------------
+  /// The objective has a sparse Hessian evaluator (from_callable always; from_functions when given).
+  bool has_sparse_hessian() const { return static_cast<bool>(functions_->sparse_hessian); }
+  HessianStorage hessian_storage() const { return hessian_storage_; }
+  /// Chooses how minimisers, covariance and profiles hold the Hessian; copies (conditional fits,
+  /// MINOS, scans, impacts) inherit it.
+  void set_hessian_storage(HessianStorage storage) { hessian_storage_ = storage; }
+  /// Whether fits of this objective use sparse Hessians and sparse factorisations: kSparse with a
+  /// sparse evaluator, or kAuto with one and at least kSparseHessianMinParameters parameters.
+  bool uses_sparse_hessian() const {
+    if (!has_sparse_hessian() || hessian_storage_ == HessianStorage::kDense) return false;
+    return hessian_storage_ == HessianStorage::kSparse || size() >= kSparseHessianMinParameters;
+  }
 
  private:
   struct Names {
@@ -155,6 +197,7 @@ class Objective {
   std::vector<Bounds> bounds_;
   std::vector<bool> fixed_;
   double errordef_ = kErrorDefNll;
+  HessianStorage hessian_storage_ = HessianStorage::kAuto;
 };
 
 }  // namespace hessfit::fit

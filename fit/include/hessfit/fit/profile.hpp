@@ -27,6 +27,7 @@
 #include <Eigen/Core>
 
 #include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,10 @@
 #include "hessfit/fit/objective.hpp"
 
 namespace hessfit::fit {
+
+namespace detail {
+class SparseLlt;
+}
 
 /// Options shared by every profile computation (MINOS, scans, contours, impacts).
 struct ProfileOptions {
@@ -78,6 +83,9 @@ MinimizeResult conditional_fit(const Objective& objective, const std::vector<std
 /// the moved entries are set to `direction`). O = free parameters of `objective` not in `moved`.
 Eigen::VectorXd linear_predictor(const Objective& objective, const Eigen::MatrixXd& hessian,
                                  const std::vector<int>& moved, const Eigen::VectorXd& direction);
+/// The same with the Hessian of a minimisation result, dense or sparse (a sparse Cholesky of H_OO).
+Eigen::VectorXd linear_predictor(const Objective& objective, const MinimizeResult& at, const std::vector<int>& moved,
+                                 const Eigen::VectorXd& direction);
 
 /// Curvature of the profile along the direction: d^T (H_MM - H_MO H_OO^-1 H_OM) d, using the
 /// predictor p from linear_predictor: d^T H_MM d + d^T H_MO p_O.
@@ -95,12 +103,22 @@ Eigen::VectorXd predicted_start(const Objective& objective, const Eigen::VectorX
 /// price of gradients only: with M the moved parameters and O the others,
 ///   (H_OO)^-1 = V_OO - V_OM V_MM^-1 V_MO,   so   p_O = -[V g - V_.M V_MM^-1 (V g)_M]_O
 /// (g with its M entries zeroed) costs two matrix-vector products.
+/// With a sparse Hessian V is never formed: V g and the columns V_.M come from solves with the
+/// sparse Cholesky factor of S = D^-1 H D^-1.
 struct Chord {
   std::vector<int> inner;       // parameter indices covered by v
   std::vector<int> position;    // position in `inner` of each parameter, -1 if not covered
-  Eigen::MatrixXd v;            // H_inner,inner^-1 (empty: chord steps disabled)
+  Eigen::MatrixXd v;            // H_inner,inner^-1 (empty: dense chord steps disabled)
+  std::shared_ptr<const detail::SparseLlt> factor;  // sparse: the factor of S (null: sparse chord steps disabled)
+  Eigen::VectorXd inv_d;        // sparse: D^-1
   static Chord at(const Objective& objective, const MinimizeResult& minimum);
-  bool usable() const { return v.size() > 0; }
+  bool usable() const;
+  /// V b for b over `inner`.
+  Eigen::VectorXd apply(const Eigen::VectorXd& b) const;
+  /// Column a of V (a position in `inner`).
+  Eigen::VectorXd column(Eigen::Index a) const;
+  /// A scale of parameter a's error: sqrt(V_aa) (dense), 1/D_a <= sqrt(V_aa) (sparse).
+  double sigma(Eigen::Index a) const;
 };
 
 /// Conditional minimum with `moved` fixed at `values` (objective copied, nothing else changed).
