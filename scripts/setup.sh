@@ -13,6 +13,7 @@ packages=(
   libcli11-dev           # command line
   libbenchmark-dev       # Google Benchmark
   libadolc-dev           # ADOL-C, benchmark peer only
+  libfmt-dev             # fmt 9 (number formatting in common/, report tables)
 )
 missing=()
 for p in "${packages[@]}"; do
