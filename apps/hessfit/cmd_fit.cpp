@@ -38,7 +38,9 @@ std::function<int()> attach_fit(CLI::App& app) {
   app.add_flag("--no-progress", flags->no_progress, "never show the progress line")->excludes(p);
   app.footer(
       "Exit codes: 0 ok; 1 the fit did not converge or the covariance is not accurate (reports are still written);\n"
-      "2 bad config, workspace or option (every problem listed as file:line:col; nothing written).");
+      "2 bad config, workspace or option (every problem listed as file:line:col; nothing written);\n"
+      "3 out of memory, or a dense model too large for the memory available (nothing written);\n"
+      "130/143 interrupted by SIGINT/SIGTERM (the output folder keeps its previous report, no temporaries).");
   return [flags]() {
     configs::RunOptions options;
     options.config = flags->config;

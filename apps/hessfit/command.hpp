@@ -16,6 +16,7 @@ namespace hessfit::app {
 using configs::kExitBadInput;
 using configs::kExitNumerical;
 using configs::kExitOk;
+using configs::kExitResources;
 
 struct Command {
   std::string name;

@@ -1,6 +1,7 @@
 // hessfit: profile-likelihood fits with exact Hessians. Subcommands live in cmd_*.cpp.
 #include <algorithm>
 #include <exception>
+#include <new>
 #include <iostream>
 
 #include "command.hpp"
@@ -19,7 +20,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("-V,--version", std::string("hessfit ") + HESSFIT_VERSION);
   app.require_subcommand(0, 1);
   app.footer(
-      "Exit codes: 0 ok; 1 fit did not converge or covariance not accurate; 2 bad input.\n"
+      "Exit codes: 0 ok; 1 fit did not converge or covariance not accurate; 2 bad input; 3 out of memory;\n"
+      "130/143 interrupted by SIGINT/SIGTERM (no partial report left).\n"
       "Run 'hessfit <command> --help' for the options of a command.");
 
   auto& registry = command_registry();
@@ -40,6 +42,10 @@ int main(int argc, char** argv) {
     if (sub->parsed()) {
       try {
         return run();
+      } catch (const std::bad_alloc&) {
+        std::cerr << "hessfit " << sub->get_name() << ": error: out of memory (the model or its input is too large for "
+                  << "the memory available); nothing was written\n";
+        return kExitResources;
       } catch (const std::exception& e) {
         std::cerr << "hessfit " << sub->get_name() << ": error: " << e.what() << "\n";
         return kExitBadInput;

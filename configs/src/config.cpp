@@ -10,6 +10,7 @@
 #include <limits>
 #include <sstream>
 
+#include "hessfit/common/input.hpp"
 #include "tree.hpp"
 #include "strings.hpp"
 
@@ -454,7 +455,7 @@ void read_uncertainties(Reader& r, const Node* node, UncertaintiesConfig& u) {
   }
   if (const Node* n = node->find("minos")) {
     u.minos.where = n->where;
-    if (n->is_scalar() && !n->quoted && (n->scalar == "all" || n->scalar == "poi" || n->scalar == "none")) {
+    if (n->is_scalar() && (n->scalar == "all" || n->scalar == "poi" || n->scalar == "none")) {  // quoted too (JSON configs)
       u.minos.kind = n->scalar == "all" ? MinosSelection::Kind::kAll
                      : n->scalar == "poi" ? MinosSelection::Kind::kPoi
                                           : MinosSelection::Kind::kNone;
@@ -598,7 +599,7 @@ void read_inference(Reader& r, const Node* node, InferenceConfig& inf) {
             l.cl = *v;
         }
         if (const Node* sc = n->find("scan")) {
-          if (sc->is_scalar() && !sc->quoted && (sc->scalar == "none" || sc->scalar == "false")) {
+          if (sc->is_scalar() && (sc->scalar == "none" || (!sc->quoted && sc->scalar == "false"))) {
             l.scan_points = 0;
           } else if (r.keys(*sc, "inference.limit.scan", kLimitScanKeys)) {
             if (const Node* p = sc->find("range")) {
@@ -629,7 +630,7 @@ void read_inference(Reader& r, const Node* node, InferenceConfig& inf) {
 
 template <class Apply>
 void read_selection(Reader& r, const Node& n, const std::string& what, const std::vector<std::string>& options, Apply apply) {
-  if (n.is_scalar() && !n.quoted && (n.scalar == "all" || n.scalar == "none")) {
+  if (n.is_scalar() && (n.scalar == "all" || n.scalar == "none")) {  // quoted too: a config written as JSON quotes every string
     for (const auto& o : options) apply(o, n.scalar == "all");
     return;
   }
@@ -714,13 +715,26 @@ Config read_config(const Node& root, const std::string& source, const std::files
 Config load_config(const std::filesystem::path& file, const std::vector<std::string>& sets, Diagnostics& d) {
   const std::string source = file.string();
   const bool workspace_only = file.extension() == ".json";
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(file, ec)) {
-    d.error({source, 0, 0}, "no such file");
+  std::string text;
+  const auto unreadable = [&](const std::string& why) {
+    d.error({source, 0, 0}, why);
     Config c;
     c.file = file;
     c.source = source;
     return c;
+  };
+  // Names travel into results.json and report.md, which are UTF-8: refuse them here, before the fit.
+  if (find_invalid_utf8(source) != std::string::npos)
+    return unreadable("the file name is not valid UTF-8; rename the file");
+  if (workspace_only) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(file, ec)) return unreadable("no such file");
+  } else {
+    try {
+      text = read_input_file(file, kMaxConfigBytes);
+    } catch (const InputFileError& e) {
+      return unreadable(e.what());
+    }
   }
   Node root;
   std::filesystem::path base;
@@ -733,11 +747,7 @@ Config load_config(const std::filesystem::path& file, const std::vector<std::str
     base = ".";
     output_base = ".";
   } else {
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (!in && !in.eof()) d.error({source, 0, 0}, "cannot read the file");
-    root = detail::parse_yaml(text.str(), source, d);
+    root = detail::parse_yaml(text, source, d);
     base = file.parent_path();
     if (base.empty()) base = ".";
     output_base = base;

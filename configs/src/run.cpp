@@ -1,6 +1,9 @@
 #include "hessfit/configs/run.hpp"
 
+#include <sys/resource.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include <atomic>
 #include <chrono>
@@ -17,6 +20,9 @@ namespace hessfit::configs {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+/// n x n matrices a dense fit holds at once (for the memory estimate).
+constexpr double kDenseMatricesHeld = 4.0;
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
@@ -84,8 +90,35 @@ class ProgressLine {
   std::thread ticker_;
 };
 
+/// The memory this process may still use: the address-space limit (ulimit -v) if set, else the
+/// physical memory, in bytes.
+double available_memory_bytes() {
+  double bytes = static_cast<double>(::sysconf(_SC_PHYS_PAGES)) * static_cast<double>(::sysconf(_SC_PAGESIZE));
+  struct rlimit limit {};
+  if (::getrlimit(RLIMIT_AS, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
+    bytes = std::min(bytes, static_cast<double>(limit.rlim_cur));
+  return bytes;
+}
+
+/// A dense fit of n parameters holds about four n x n matrices (Hessian, its factor, covariance,
+/// correlation): refused before allocating when that exceeds the memory available.
+std::optional<std::string> dense_memory_problem(const fit::Objective& objective) {
+  if (objective.uses_sparse_hessian()) return std::nullopt;
+  const double n = static_cast<double>(objective.size());
+  const double needed = kDenseMatricesHeld * n * n * sizeof(double);
+  const double available = available_memory_bytes();
+  if (needed <= available) return std::nullopt;
+  return fmt::format("this model has {} parameters: its dense Hessian, factor and covariance need ~{:.2g} GB, more than the "
+                     "{:.2g} GB available; see 'fit.hessian: sparse' in configs/README.md (workspaces with many "
+                     "parameters) or give the process more memory",
+                     objective.size(), needed / 1e9, available / 1e9);
+}
+
 void print_problems(const Diagnostics& d, std::ostream& err) {
-  for (const auto& p : d.sorted()) err << p.text() << "\n";
+  // The first kMaxProblemsShown and a count: 10^5 problems must not print megabytes.
+  const auto problems = d.sorted();
+  for (std::size_t i = 0; i < problems.size() && i < kMaxProblemsShown; ++i) err << problems[i].text() << "\n";
+  if (problems.size() > kMaxProblemsShown) err << "... and " << problems.size() - kMaxProblemsShown << " more\n";
   err << "hessfit fit: " << plural(d.size(), "problem") << " in the configuration; nothing was written\n";
 }
 
@@ -108,6 +141,10 @@ int run_fit_command(const RunOptions& options, std::ostream& out, std::ostream& 
     print_problems(d, err);
     return kExitBadInput;
   }
+  if (const auto problem = dense_memory_problem(setup->objective())) {
+    err << "hessfit fit: " << *problem << "; nothing was written\n";
+    return kExitResources;
+  }
   for (const auto& w : setup->warnings) err << "hessfit fit: warning: " << w << "\n";
   const double load_seconds = seconds_since(t_start);
 
@@ -117,6 +154,10 @@ int run_fit_command(const RunOptions& options, std::ostream& out, std::ostream& 
     ProgressLine line(err, show_progress);
     try {
       result = run_fit(*setup, [&](const std::string& s) { line.step(s); });
+    } catch (const std::bad_alloc&) {
+      line.stop();
+      err << "hessfit fit: out of memory during the fit; nothing was written\n";
+      return kExitResources;
     } catch (const std::exception& e) {
       line.stop();
       err << "hessfit fit: the fit failed: " << e.what() << "\nnothing was written\n";
@@ -130,6 +171,10 @@ int run_fit_command(const RunOptions& options, std::ostream& out, std::ostream& 
     line.step("hypothesis tests of '" + setup->poi() + "'");
     try {
       inference = run_inference(*setup, config.inference, inference_options(config));
+    } catch (const std::bad_alloc&) {
+      line.stop();
+      err << "hessfit fit: out of memory during the hypothesis tests; nothing was written\n";
+      return kExitResources;
     } catch (const std::exception& e) {
       line.stop();
       err << "hessfit fit: the hypothesis tests failed: " << e.what() << "\nnothing was written\n";
@@ -147,20 +192,23 @@ int run_fit_command(const RunOptions& options, std::ostream& out, std::ostream& 
   const std::string json = config.output.json ? results_json(report).dump(2) + "\n" : std::string{};
 
   std::vector<std::string> written;
+  std::vector<ReportFile> files;
+  if (config.output.json) files.push_back({"results.json", json});
+  if (config.output.markdown) files.push_back({"report.md", markdown});
+  if (config.output.text) files.push_back({"summary.txt", summary});
+  for (const auto& p : plots) files.push_back({p.file_name, p.svg});
   try {
-    std::filesystem::create_directories(config.output.directory);
-    auto write = [&](const std::string& name, const std::string& content) {
-      write_file_atomically(config.output.directory / name, content);
-      written.push_back(name);
-    };
-    if (config.output.json) write("results.json", json);
-    if (config.output.markdown) write("report.md", markdown);
-    if (config.output.text) write("summary.txt", summary);
-    for (const auto& p : plots) write(p.file_name, p.svg);
+    write_report_set(config.output.directory, files);
+  } catch (const ReportInterrupted& e) {
+    // Nothing of this run is left behind (or all of it, if the signal came during the renames):
+    // stop as the signal asks, with its usual exit status.
+    err << "hessfit fit: " << e.what() << "; the output folder holds no partial report\n";
+    return kExitInterrupted + e.signal_number();
   } catch (const std::exception& e) {
-    err << "hessfit fit: cannot write the results: " << e.what() << "\n";
+    err << "hessfit fit: cannot write the results: " << e.what() << "; nothing was written\n";
     return kExitBadInput;
   }
+  for (const auto& f : files) written.push_back(f.name);
 
   if (!options.quiet) {
     out << summary;

@@ -3,7 +3,11 @@
 #include "hessfit/common/text.hpp"
 #include "strings.hpp"
 
+#include <fmt/format.h>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
+
+#include "hessfit/common/input.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -11,6 +15,7 @@
 #include <limits>
 #include <numeric>
 #include <tuple>
+#include <unordered_map>
 
 namespace hessfit::configs {
 
@@ -27,7 +32,8 @@ std::string Problem::text() const {
 namespace {
 std::string join_problems(const std::vector<Problem>& problems) {
   std::string out;
-  for (const auto& p : problems) detail::append_joined(out, "\n", p.text());
+  for (std::size_t i = 0; i < problems.size() && i < kMaxProblemsShown; ++i) detail::append_joined(out, "\n", problems[i].text());
+  if (problems.size() > kMaxProblemsShown) out += "\n... and " + std::to_string(problems.size() - kMaxProblemsShown) + " more";
   return out;
 }
 }  // namespace
@@ -103,57 +109,122 @@ Location location_of(const YAML::Mark& mark, const std::string& source) {
   return {source, mark.line + 1, mark.column + 1};
 }
 
-Node convert(const YAML::Node& y, const std::string& source, Diagnostics& diagnostics) {
-  Node n;
-  n.where = location_of(y.Mark(), source);
-  switch (y.Type()) {
-    case YAML::NodeType::Undefined:
-    case YAML::NodeType::Null:
-      n.kind = Node::Kind::kNull;
-      break;
-    case YAML::NodeType::Scalar:
-      n.kind = Node::Kind::kScalar;
-      n.scalar = y.Scalar();
-      n.quoted = y.Tag() == "!";
-      break;
-    case YAML::NodeType::Sequence:
-      n.kind = Node::Kind::kSequence;
-      for (const auto& item : y) n.items.push_back(convert(item, source, diagnostics));
-      break;
-    case YAML::NodeType::Map:
-      n.kind = Node::Kind::kMap;
-      for (const auto& entry : y) {
-        const Location key_where = location_of(entry.first.Mark(), source);
-        if (!entry.first.IsScalar()) {
-          diagnostics.error(key_where, "a key must be a plain name, not a list or a mapping");
-          continue;
-        }
-        const std::string key = entry.first.Scalar();
-        if (const auto it = std::find(n.keys.begin(), n.keys.end(), key); it != n.keys.end()) {
-          const Location& first = n.key_where[static_cast<std::size_t>(it - n.keys.begin())];
-          diagnostics.error(key_where, "duplicate key '" + key + "' (first given at line " + std::to_string(first.line) + ")");
-          continue;
-        }
-        n.keys.push_back(key);
-        n.key_where.push_back(key_where);
-        n.items.push_back(convert(entry.second, source, diagnostics));
+/// The conversion of one document: aliases are expanded here (yaml-cpp shares aliased nodes), so
+/// a cycle (`a: &x [*x]`) must be refused and the expanded size bounded ("billion laughs": nine
+/// levels of ten aliases are 10^9 nodes from 600 bytes).
+struct Converter {
+  const std::string& source;
+  Diagnostics& diagnostics;
+  std::size_t limit;   // nodes the document may expand to
+  std::size_t budget = limit;  // nodes left to create
+  std::vector<YAML::Node> ancestors{};
+  bool stopped = false;
+
+  Node convert(const YAML::Node& y) {
+    Node n;
+    n.where = location_of(y.Mark(), source);
+    if (stopped) return n;
+    if (budget == 0) {
+      diagnostics.error(n.where, "the YAML aliases expand to more than " + std::to_string(limit) +
+                                     " nodes; refusing the expansion (is an anchor used many times over?)");
+      stopped = true;
+      return n;
+    }
+    --budget;
+    for (const auto& a : ancestors) {
+      if (a.is(y)) {
+        diagnostics.error(n.where, "the YAML alias refers to a node that contains it (a cycle); a config must be a tree");
+        stopped = true;
+        return n;
       }
-      break;
+    }
+    if (ancestors.size() >= kMaxYamlDepth) {
+      diagnostics.error(n.where, "nesting deeper than " + std::to_string(kMaxYamlDepth) + " levels");
+      stopped = true;
+      return n;
+    }
+    switch (y.Type()) {
+      case YAML::NodeType::Undefined:
+      case YAML::NodeType::Null:
+        n.kind = Node::Kind::kNull;
+        break;
+      case YAML::NodeType::Scalar:
+        n.kind = Node::Kind::kScalar;
+        n.scalar = y.Scalar();
+        n.quoted = y.Tag() == "!";
+        if (n.scalar.find('\0') != std::string::npos) diagnostics.error(n.where, "the value contains a NUL character");
+        break;
+      case YAML::NodeType::Sequence:
+        n.kind = Node::Kind::kSequence;
+        ancestors.push_back(y);
+        for (const auto& item : y) {
+          n.items.push_back(convert(item));
+          if (stopped) break;
+        }
+        ancestors.pop_back();
+        break;
+      case YAML::NodeType::Map:
+        n.kind = Node::Kind::kMap;
+        ancestors.push_back(y);
+        std::unordered_map<std::string, std::size_t> seen;  // key -> index: linear in the number of keys
+        for (const auto& entry : y) {
+          if (stopped) break;
+          const Location key_where = location_of(entry.first.Mark(), source);
+          if (!entry.first.IsScalar()) {
+            diagnostics.error(key_where, "a key must be a plain name, not a list or a mapping");
+            continue;
+          }
+          const std::string key = entry.first.Scalar();
+          if (key.find('\0') != std::string::npos) diagnostics.error(key_where, "the key contains a NUL character");
+          if (const auto it = seen.find(key); it != seen.end()) {
+            const Location& first = n.key_where[it->second];
+            diagnostics.error(key_where, "duplicate key '" + abbreviate(key) + "' (first given at line " + std::to_string(first.line) + ")");
+            continue;
+          }
+          seen.emplace(key, n.keys.size());
+          n.keys.push_back(key);
+          n.key_where.push_back(key_where);
+          n.items.push_back(convert(entry.second));
+        }
+        ancestors.pop_back();
+        break;
+    }
+    return n;
   }
-  return n;
-}
+};
 
 }  // namespace
 
+std::size_t max_yaml_nodes(std::size_t text_bytes) { return 2 * text_bytes + 10000; }
+
 Node parse_yaml(const std::string& text, const std::string& source, Diagnostics& diagnostics) {
+  const Node empty{Node::Kind::kNull, {}, false, {}, {}, {}, {source, 0, 0}};
+  if (const std::size_t bad = find_invalid_utf8(text); bad != std::string::npos) {
+    const TextPosition at = position_of(text, bad);
+    diagnostics.error({source, static_cast<int>(at.line), static_cast<int>(at.column)},
+                      fmt::format("invalid UTF-8 (byte 0x{:02x}); a config must be UTF-8 text", static_cast<unsigned char>(text[bad])));
+    return empty;
+  }
   try {
-    const YAML::Node root = YAML::Load(text);
-    Node n = convert(root, source, diagnostics);
+    const std::vector<YAML::Node> documents = YAML::LoadAll(text);
+    if (documents.empty()) return empty;
+    if (documents.size() > 1) {
+      diagnostics.error(location_of(documents[1].Mark(), source),
+                        "the file holds " + std::to_string(documents.size()) +
+                            " YAML documents (separated by '---'); a config is one document");
+      return empty;
+    }
+    Converter converter{source, diagnostics, max_yaml_nodes(text.size())};
+    Node n = converter.convert(documents.front());
+    if (converter.stopped) return empty;
     if (n.is_null()) n.where = {source, 0, 0};
     return n;
+  } catch (const YAML::DeepRecursion& e) {
+    diagnostics.error(location_of(e.mark, source), "invalid YAML: nesting too deep (" + std::to_string(e.depth()) + " levels)");
+    return empty;
   } catch (const YAML::Exception& e) {
     diagnostics.error(location_of(e.mark, source), "invalid YAML: " + e.msg);
-    return Node{Node::Kind::kNull, {}, false, {}, {}, {}, {source, 0, 0}};
+    return empty;
   }
 }
 

@@ -33,7 +33,13 @@ struct Node {
   std::string describe() const;
 };
 
-/// Parses YAML text; syntax errors and duplicate keys go to `diagnostics` (the root is then
+/// Nesting limit of a config (the schema needs 5 levels).
+inline constexpr std::size_t kMaxYamlDepth = 64;
+/// Nodes a YAML text of `text_bytes` bytes may expand to through aliases: 2 per byte (more than a
+/// text without aliases can hold) plus 10000.
+std::size_t max_yaml_nodes(std::size_t text_bytes);
+
+/// Parses YAML text (UTF-8, one document); syntax errors and duplicate keys go to `diagnostics` (the root is then
 /// null or partial).
 Node parse_yaml(const std::string& text, const std::string& source, Diagnostics& diagnostics);
 

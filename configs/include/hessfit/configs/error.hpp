@@ -32,7 +32,11 @@ struct Problem {
   std::string text() const;
 };
 
-/// Bad configuration. what() gives one line per problem, in the order found.
+/// Messages spell out at most this many problems, then count the rest.
+inline constexpr std::size_t kMaxProblemsShown = 50;
+
+/// Bad configuration. what() gives one line per problem, in the order found (the first
+/// kMaxProblemsShown, then "... and N more").
 class ConfigError : public std::runtime_error {
  public:
   explicit ConfigError(std::vector<Problem> problems);

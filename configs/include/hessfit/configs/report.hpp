@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -52,11 +53,42 @@ std::string markdown_report(const Report& report, const std::vector<PlotFile>& p
 /// The plots the config asks for and the results allow (e.g. no contour plot without contours).
 std::vector<PlotFile> make_plots(const Report& report);
 
+/// One file of a report set: a plain name (no folder) and its content.
+struct ReportFile {
+  std::string name;  // "results.json", "scan_mu.svg"
+  std::string content;
+};
+
+/// A file name has at most 255 bytes on common file systems; report files stay below this.
+inline constexpr std::size_t kMaxFileNameBytes = 240;
+/// file_stem() keeps long names to this many bytes (a start and a hash of the whole name).
+inline constexpr std::size_t kMaxFileStemBytes = 100;
+
+/// The report write was stopped by SIGINT or SIGTERM: nothing of this run is in the output folder
+/// (or, if the signal came during the final renames, the whole set is).
+class ReportInterrupted : public std::runtime_error {
+ public:
+  explicit ReportInterrupted(int signal_number);
+  int signal_number() const noexcept { return signal_; }
+
+ private:
+  int signal_;
+};
+
+/// Writes `files` into `directory` (created if missing) as one set: all are staged in a
+/// ".hessfit-staging-<pid>-XXXXXX" folder inside it, then renamed into place with SIGINT/SIGTERM
+/// held back; the manifest ".hessfit-report" lists the set, and files of the previous set that
+/// this one lacks are removed. Staging folders of dead processes are removed first. The folder is
+/// the old set or the new set, never a mixture, and holds no temporaries after a SIGINT/SIGTERM.
+/// Throws std::runtime_error (nothing written) or ReportInterrupted.
+void write_report_set(const std::filesystem::path& directory, const std::vector<ReportFile>& files);
+
 /// Writes `content` to `path` through a temporary file in the same folder and a rename, so that
 /// `path` is either the old file or the complete new one. Throws std::runtime_error on failure.
 void write_file_atomically(const std::filesystem::path& path, const std::string& content);
 
-/// A parameter name made safe for a file name ("staterror_SR[3]" -> "staterror_SR_3_").
+/// A parameter name made safe for a file name ("staterror_SR[3]" -> "staterror_SR_3_"); names
+/// longer than kMaxFileStemBytes keep their start and end in a hash of the whole name.
 std::string file_stem(const std::string& name);
 
 }  // namespace hessfit::configs

@@ -1,0 +1,156 @@
+// The report is written as a set (issue 15): interrupted at every point of the write by SIGINT,
+// SIGTERM or SIGKILL (fault injection through HESSFIT_TEST_REPORT_SIGNAL), the output folder is
+// the previous report or the complete new one, never a mixture, and holds no temporaries once a
+// later run has passed; files of an older set that the new one lacks are removed.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include "hessfit/testing/run_command.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using hessfit::testing::run_command;
+
+const fs::path kExamples = fs::path(HESSFIT_SOURCE_DIR) / "configs" / "examples";
+const std::string kExe = HESSFIT_EXE;
+
+std::string quote(const std::string& s) {
+  std::string out = "'";
+  for (const char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+fs::path scratch(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / ("hessfit_report_set_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+/// Every file under `dir` with its content.
+std::map<std::string, std::string> snapshot(const fs::path& dir) {
+  std::map<std::string, std::string> out;
+  if (!fs::exists(dir)) return out;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    const std::string rel = fs::relative(e.path(), dir).generic_string();
+    if (e.is_directory()) {
+      out[rel + "/"] = "";
+      continue;
+    }
+    std::ifstream in(e.path(), std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    out[rel] = s.str();
+  }
+  return out;
+}
+
+/// The shell's exit status of `hessfit fit` on the Gaussian example (128 + signal when killed).
+int fit(const fs::path& out, const std::string& extra, const std::string& env = "") {
+  const std::string command = env + " " + kExe + " fit " + quote((kExamples / "gaussian.yaml").string()) + " --out " +
+                              quote(out.string()) + " -q --threads 1 --set uncertainties.contours=[] " + extra;
+  const auto r = run_command("sh -c " + quote(command + " >/dev/null 2>&1; echo $?"), false);
+  return std::stoi(r.output);
+}
+
+const std::string kOld = "--set 'title=old run' --set output.formats=all --set output.plots=all";
+const std::string kNew = "--set 'title=new run' --set output.formats=all --set output.plots=[pulls]";
+
+TEST(ReportSet, AnInterruptedWriteLeavesThePreviousReportAndNoTemporaries) {
+  const fs::path out = scratch("interrupted");
+  ASSERT_EQ(fit(out, kOld), 0);
+  const auto before = snapshot(out);
+  ASSERT_TRUE(before.count(".hessfit-report") && before.count("results.json") && before.count("scan_m_top.svg"));
+  // The new set has 4 files (results.json, report.md, summary.txt, pulls.svg): stop before each.
+  for (int k = 0; k <= 4; ++k) {
+    for (const auto& [signal, status] : {std::pair{"15", 143}, std::pair{"2", 130}}) {
+      EXPECT_EQ(fit(out, kNew, std::string("HESSFIT_TEST_REPORT_SIGNAL=stage") + std::to_string(k) + ":" + signal), status)
+          << "stage" << k << " signal " << signal;
+      EXPECT_EQ(snapshot(out), before) << "stage" << k << " signal " << signal;
+    }
+  }
+  fs::remove_all(out);
+}
+
+TEST(ReportSet, ASignalDuringTheCommitLetsTheNewSetCompleteAndRemovesTheOldSetsExtraFiles) {
+  const fs::path out = scratch("commit");
+  ASSERT_EQ(fit(out, kOld), 0);
+  const fs::path reference = scratch("commit_reference");
+  ASSERT_EQ(fit(reference, kNew), 0);
+  for (int k = 0; k < 4; ++k) {
+    ASSERT_EQ(fit(out, kOld), 0);
+    EXPECT_EQ(fit(out, kNew, "HESSFIT_TEST_REPORT_SIGNAL=commit" + std::to_string(k) + ":15"), 143) << k;
+    auto after = snapshot(out);
+    auto expected = snapshot(reference);
+    // Same files; contents equal except the timings in results.json, report.md and summary.txt.
+    std::vector<std::string> names_after, names_expected;
+    for (const auto& [n, c] : after) names_after.push_back(n);
+    for (const auto& [n, c] : expected) names_expected.push_back(n);
+    EXPECT_EQ(names_after, names_expected) << k;
+    EXPECT_EQ(after["pulls.svg"], expected["pulls.svg"]);
+    EXPECT_NE(after["summary.txt"].find("new run"), std::string::npos);
+    EXPECT_EQ(after.count("scan_m_top.svg"), 0u);  // of the old set
+  }
+  fs::remove_all(out);
+  fs::remove_all(reference);
+}
+
+TEST(ReportSet, AKilledWritesLeftoversAreRemovedByTheNextRun) {
+  const fs::path out = scratch("killed");
+  ASSERT_EQ(fit(out, kOld), 0);
+  const auto before = snapshot(out);
+  EXPECT_EQ(fit(out, kNew, "HESSFIT_TEST_REPORT_SIGNAL=stage2:9"), 137);
+  // kill -9 cannot be handled: the old set is intact, the staging folder stays behind.
+  auto after = snapshot(out);
+  std::size_t staging = 0;
+  for (auto it = after.begin(); it != after.end();) {
+    if (it->first.rfind(".hessfit-staging-", 0) == 0) {
+      ++staging;
+      it = after.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  EXPECT_GT(staging, 0u);
+  EXPECT_EQ(after, before);
+  std::ofstream(out / "summary.txt.tmp-AbC123") << "left by an older hessfit";
+  ASSERT_EQ(fit(out, kNew), 0);
+  std::vector<std::string> names;
+  for (const auto& [n, c] : snapshot(out)) names.push_back(n);
+  EXPECT_EQ(names, (std::vector<std::string>{".hessfit-report", "pulls.svg", "report.md", "results.json", "summary.txt"}));
+  fs::remove_all(out);
+}
+
+TEST(ReportSet, OtherFilesInTheOutputFolderAreKept) {
+  const fs::path out = scratch("foreign");
+  std::ofstream(out / "notes.txt") << "mine";
+  ASSERT_EQ(fit(out, kOld), 0);
+  ASSERT_EQ(fit(out, kNew), 0);
+  const auto files = snapshot(out);
+  EXPECT_EQ(files.at("notes.txt"), "mine");
+  EXPECT_EQ(files.count("scan_m_top.svg"), 0u);
+  fs::remove_all(out);
+}
+
+TEST(ReportSet, AFiveThousandCharacterParameterNameGivesAShortPlotFileName) {
+  const fs::path out = scratch("long_name");
+  const std::string name(5000, 'p');
+  const std::string extra = "--set 'model.parameters=[" + name + ", m_W]' --set 'parameters={}' --set 'uncertainties.scans=[" + name +
+                            "]' --set uncertainties.minos=none --set output.plots=[scans]";
+  ASSERT_EQ(fit(out, extra), 0);
+  std::vector<std::string> names;
+  for (const auto& [n, c] : snapshot(out)) names.push_back(n);
+  ASSERT_EQ(names.size(), 5u);
+  for (const auto& n : names) EXPECT_LE(n.size(), 240u) << n.substr(0, 60);
+  EXPECT_EQ(names[1].rfind("report.md", 0) == 0 || names[1].rfind("results.json", 0) == 0 || names[1].rfind("scan_pppp", 0) == 0, true);
+  fs::remove_all(out);
+}
+
+}  // namespace
