@@ -3,6 +3,7 @@
 #pragma once
 
 #include "hessfit/infer/fits.hpp"
+#include "hessfit/infer/gof.hpp"
 #include "hessfit/infer/hypotest.hpp"
 #include "hessfit/infer/limits.hpp"
 #include "hessfit/infer/model.hpp"
