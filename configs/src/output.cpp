@@ -33,23 +33,27 @@ constexpr const char* kStagingPrefix = ".hessfit-staging-";
 
 std::string error_text(int error) { return std::strerror(error); }
 
-/// Writes all of `content` to a new file `path` (mode 0666 & ~umask) and fsyncs it.
-void write_new_file(const std::string& path, const std::string& content) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  if (fd < 0) throw std::runtime_error("cannot create '" + path + "': " + error_text(errno));
+/// Writes all of `content` to `fd`; 0 or the errno of the failure.
+int write_all(int fd, const std::string& content) {
   const char* data = content.data();
   std::size_t left = content.size();
-  int error = 0;
   while (left > 0) {
     const ssize_t n = ::write(fd, data, left);
     if (n < 0) {
       if (errno == EINTR) continue;
-      error = errno;
-      break;
+      return errno;
     }
     data += n;
     left -= static_cast<std::size_t>(n);
   }
+  return 0;
+}
+
+/// Writes all of `content` to a new file `path` (mode 0666 & ~umask) and fsyncs it.
+void write_new_file(const std::string& path, const std::string& content) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  if (fd < 0) throw std::runtime_error("cannot create '" + path + "': " + error_text(errno));
+  int error = write_all(fd, content);
   if (error == 0 && ::fsync(fd) != 0) error = errno;
   if (::close(fd) != 0 && error == 0) error = errno;
   if (error != 0) throw std::runtime_error("cannot write '" + path + "': " + error_text(error));
@@ -238,20 +242,8 @@ void write_file_atomically(const std::filesystem::path& path, const std::string&
   std::string temp = path.string() + ".tmp-XXXXXX";
   const int fd = ::mkstemp(temp.data());
   if (fd < 0) throw std::runtime_error("cannot create a temporary file for '" + path.string() + "': " + std::strerror(errno));
-  const char* data = content.data();
-  std::size_t left = content.size();
-  bool ok = true;
-  while (left > 0) {
-    const ssize_t n = ::write(fd, data, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      ok = false;
-      break;
-    }
-    data += n;
-    left -= static_cast<std::size_t>(n);
-  }
-  const int saved = errno;
+  const int saved = write_all(fd, content);
+  bool ok = saved == 0;
   const mode_t mask = ::umask(0);  // mkstemp makes 0600; give the file the usual 0666 & ~umask
   ::umask(mask);
   ok = ok && ::fchmod(fd, 0666 & ~mask) == 0;

@@ -69,9 +69,11 @@ class CheckingHandler {
     return dom_.end_array();
   }
   template <class Exception>
-  bool parse_error(std::size_t position, const std::string& /*last_token*/, const Exception& e) {
+  bool parse_error(std::size_t position, const std::string& last_token, const Exception& e) {
     syntax_error_ = true;
     error_position_ = position;
+    // A number out of range is reported after its last character: point at its first instead.
+    if (e.id == 406 && last_token.size() <= position) error_position_ = position - last_token.size() + 1;
     // An out-of-range number (1e999) comes as out_of_range 406 "number overflow parsing '...'".
     error_message_ = clean_parse_message(e.what());
     return false;

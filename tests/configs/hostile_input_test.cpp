@@ -20,13 +20,18 @@
 #include "hessfit/configs/nll_registry.hpp"
 #include "hessfit/configs/run.hpp"
 #include "hessfit/testing/run_command.hpp"
+#include "hessfit/testing/scratch.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using hessfit::configs::ConfigError;
 using hessfit::configs::parse_config;
+using hessfit::testing::files_in;
 using hessfit::testing::run_command;
+
+std::string quote(const std::string& s) { return hessfit::testing::shell_quote(s); }
+fs::path scratch(const std::string& name) { return hessfit::testing::scratch_folder("hostile_" + name); }
 
 const fs::path kExamples = fs::path(HESSFIT_SOURCE_DIR) / "configs" / "examples";
 const std::string kExe = HESSFIT_EXE;
@@ -50,25 +55,6 @@ std::string problems_of(const std::string& yaml, const std::vector<std::string>&
     return e.what();
   }
   return {};
-}
-
-std::string quote(const std::string& s) {
-  std::string out = "'";
-  for (const char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-fs::path scratch(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("hessfit_hostile_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-std::set<std::string> files_in(const fs::path& dir) {
-  std::set<std::string> out;
-  for (const auto& e : fs::recursive_directory_iterator(dir)) out.insert(fs::relative(e.path(), dir).generic_string());
-  return out;
 }
 
 /// Runs `hessfit fit CONFIG` in a fresh folder under the memory limit; the folder must hold only
@@ -102,8 +88,8 @@ TEST(HostileYaml, ASelfReferencingAliasIsACycleNotACrash) {
 TEST(HostileYaml, BillionLaughsStopsAtTheExpansionLimit) {
   std::string yaml = kModel + "unknown_key:\n  a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
   for (int i = 1; i <= 9; ++i) {
-    yaml += "  a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
-    for (int k = 0; k < 10; ++k) yaml += (k ? ", *a" : "*a") + std::to_string(i - 1);
+    yaml.append("  a").append(std::to_string(i)).append(": &a").append(std::to_string(i)).append(" [");
+    for (int k = 0; k < 10; ++k) yaml.append(k ? ", *a" : "*a").append(std::to_string(i - 1));
     yaml += "]\n";
   }
   const auto run = fit_in_scratch("laughs", yaml);
@@ -128,7 +114,7 @@ TEST(HostileYaml, DeepNestingIsLocated) {
 TEST(HostileYaml, ManyKeysAreCheckedInLinearTimeAndTheProblemsAreCappedAtFifty) {
   // 10^5 keys (took 9 s with a quadratic duplicate check), one duplicate, all unknown in 'fit'.
   std::string yaml = "model: {workspace: tiny/workspace.json}\nfit:\n";
-  for (int i = 0; i < 100000; ++i) yaml += "  k" + std::to_string(i) + ": 1\n";
+  for (int i = 0; i < 100000; ++i) yaml.append("  k").append(std::to_string(i)).append(": 1\n");
   yaml += "  k5: 2\n";
   const auto t0 = std::chrono::steady_clock::now();
   const std::string e = problems_of(yaml);
@@ -141,7 +127,7 @@ TEST(HostileYaml, ManyKeysAreCheckedInLinearTimeAndTheProblemsAreCappedAtFifty) 
 
 TEST(HostileYaml, SeveralDocumentsAreRefused) {
   EXPECT_EQ(problems_of("model: {workspace: tiny/workspace.json}\n---\ntitle: second\n"),
-            "bad.yaml:2:1: the file holds 2 YAML documents (separated by '---'); a config is one document");
+            "bad.yaml:3:1: the file holds 2 YAML documents (separated by '---'); a config is one document");
   EXPECT_EQ(problems_of("---\nmodel: {workspace: tiny/workspace.json}\n"), "");
 }
 
@@ -231,7 +217,7 @@ void register_faulty_nlls() {
               auto f = d0 * d0 * d0 * d0 + 0.5 * d1 * d1 + d0 * d0;
               if (kind == "throw" && ++*calls > 5) throw std::runtime_error("the user NLL failed at evaluation 6");
               if (kind != "throw" && hessfit::ad::value_of(p[0]) > 1.5)
-                f += kind == "nan" ? std::numeric_limits<double>::quiet_NaN() : std::numeric_limits<double>::infinity();
+                f = f + (kind == "nan" ? std::numeric_limits<double>::quiet_NaN() : std::numeric_limits<double>::infinity());
               return f;
             };
             return hessfit::configs::make_nll_model(nll, {{.name = "a", .init = -3.0}, {.name = "b", .init = 0.0}}, "a");
