@@ -4,6 +4,7 @@
 
 #include "hessfit/infer/fits.hpp"
 #include "hessfit/infer/gof.hpp"
+#include "hessfit/infer/yields.hpp"
 #include "hessfit/infer/hypotest.hpp"
 #include "hessfit/infer/limits.hpp"
 #include "hessfit/infer/model.hpp"
