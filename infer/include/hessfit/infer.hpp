@@ -2,6 +2,7 @@
 // asymptotic CLs, upper limits and discovery significance, toys.
 #pragma once
 
+#include "hessfit/infer/breakdown.hpp"
 #include "hessfit/infer/fits.hpp"
 #include "hessfit/infer/gof.hpp"
 #include "hessfit/infer/yields.hpp"
