@@ -346,14 +346,18 @@ std::vector<ToyDistribution> ToyCalculator::run(ToyEnsemble ensemble, double gen
         d.q[i] = test_statistic_value(statistic(), mu, f.x[poi], c.fval, f.fval);
     }
   };
+  detail::for_each_toy(n, options_, [&](long k) { one_toy(static_cast<int>(k)); });
+  return out;
+}
+
+void detail::for_each_toy(long n, const ToyOptions& options, const std::function<void(long)>& task) {
   // Blocks, for progress lines; within a block the toys run in parallel.
   const long block = std::max(64L, n / 20);
   for (long done = 0; done < n; done += block) {
     const long size = std::min(block, n - done);
-    fit::parallel_for(static_cast<int>(size), options_.threads, [&](int k) { one_toy(static_cast<int>(done) + k); });
-    if (options_.progress) options_.progress(done + size, n);
+    fit::parallel_for(static_cast<int>(size), options.threads, [&](int k) { task(done + k); });
+    if (options.progress) options.progress(done + size, n);
   }
-  return out;
 }
 
 namespace {

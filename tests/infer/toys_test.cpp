@@ -226,5 +226,57 @@ TEST(ToyHypotest, AddsToysUntilTheClsAccuracyIsReached) {
   EXPECT_EQ(r.null.q.size() % 200, 0u);
 }
 
+Model gaussian_counting() {
+  nlohmann::json ws = counting(20.0, 100.0, 108.0);
+  ws["channels"][0]["samples"][1]["modifiers"] = nlohmann::json::array(
+      {{{"name", "bkg_norm"}, {"type", "normsys"}, {"data", {{"hi", 1.05}, {"lo", 0.95}}}}});
+  ws["measurements"][0]["config"]["parameters"][0]["bounds"] = {{-10.0, 10.0}};
+  return model_of(ws);
+}
+
+TEST(PullStudy, PullsHaveMeanZeroWidthOneAndHessianAndMinosIntervalsCover68Percent) {
+  const Model m = gaussian_counting();
+  ToyOptions options;
+  options.ntoys = 1000;
+  options.seed = 17;
+  PullOptions pulls;
+  pulls.minos = true;
+  const PullStudyResult r = pull_study(m, options, pulls);
+  ASSERT_TRUE(r.ok) << r.message;
+  EXPECT_EQ(r.failed_fits, 0);
+  ASSERT_EQ(r.parameters.size(), 2u);
+  for (const ParameterPulls& p : r.parameters) {
+    EXPECT_EQ(p.toys, 1000) << p.name;
+    EXPECT_NEAR(p.pull_mean, 0.0, 3.0 * p.pull_mean_error) << p.name;
+    EXPECT_NEAR(p.pull_width, 1.0, 3.0 * p.pull_width_error) << p.name;
+    EXPECT_NEAR(p.coverage_hessian, kOneSigmaLevel, 3.0 * p.coverage_hessian_error) << p.name;
+    EXPECT_EQ(p.minos_toys, 1000) << p.name;
+    EXPECT_NEAR(p.coverage_minos, kOneSigmaLevel, 3.0 * p.coverage_minos_error) << p.name;
+  }
+  // Same toys for another thread count.
+  ToyOptions two = options;
+  two.threads = 2;
+  two.ntoys = 50;
+  options.ntoys = 50;
+  options.threads = 1;
+  const PullStudyResult a = pull_study(m, options), b = pull_study(m, two);
+  EXPECT_EQ(std::memcmp(a.pulls.data(), b.pulls.data(), sizeof(double) * a.pulls.size()), 0);
+}
+
+TEST(ToyGof, TheToyPValueAgreesWithTheAsymptoticOneAtLargeCounts) {
+  // mu_hat = 1 +- 0.33 (a POI near its bound 0 would add to chi2: the asymptotic dof assume
+  // every parameter free), shapesys constraints, ~500 events a bin: chi2 ~ chi2_2.
+  const Model m = model_of(uncorrelated_background({50, 40, 30}, {500, 520, 480}, {20, 25, 20}, {570, 540, 505}));
+  ToyOptions options;
+  options.ntoys = 1000;
+  options.seed = 8;
+  const ToyGofResult r = toy_gof(m, options);
+  ASSERT_TRUE(r.ok) << r.message;
+  EXPECT_EQ(r.dof, 2);
+  EXPECT_EQ(r.failed_fits, 0);
+  EXPECT_GT(r.chi2_obs, 0.5);
+  EXPECT_NEAR(r.p_value.value, r.p_value_asymptotic, 3.0 * r.p_value.error);
+}
+
 }  // namespace
 }  // namespace hessfit::infer

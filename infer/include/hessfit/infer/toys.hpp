@@ -303,8 +303,91 @@ class ToyCalculator {
   ToyOptions options_;
 };
 
+// --- pull and coverage studies, toy goodness of fit ---------------------------------------------
+//
+// Pulls: N toys generated at `generating` (by default the free fit to the observed data), each
+// fitted freely from there; per parameter the pull (theta_hat - theta_gen) / sigma_hat with the
+// Hessian error sigma_hat of the toy's fit, its mean (+- width / sqrt N) and width (+- width /
+// sqrt(2 (N - 1))), the bias mean(theta_hat - theta_gen), and the fraction of toys whose Hessian
+// interval theta_hat +- z sigma_hat (z for the confidence level: 1 at 68.27%) and, if asked, MINOS
+// interval contain theta_gen, with binomial errors. A toy whose fit fails is left out of every
+// parameter (counted in failed_fits); a parameter without an error in a toy's fit (held by a
+// bound) is left out of that parameter's figures only (its `toys` counts the ones used).
+//
+// Goodness of fit: the saturated-model statistic (gof.hpp) of the free fit to the observed data,
+// and of toys generated at that fit and fitted freely from there; p = fraction of valid toys with
+// chi2 >= chi2_obs (ties included), with its binomial error, beside the asymptotic chi2 p-value.
+
+struct PullOptions {
+  /// Parameters to study (names); empty: every free parameter.
+  std::vector<std::string> parameters;
+  /// Confidence level of the intervals whose coverage is counted.
+  double confidence_level = kOneSigmaLevel;
+  /// Also count MINOS intervals (two profile crossings per parameter per toy: costly).
+  bool minos = false;
+};
+
+struct ParameterPulls {
+  static constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  std::string name;
+  int index = -1;
+  double generated = kNaN;
+  int toys = 0;  // toys with a fit and an error for this parameter
+  double pull_mean = kNaN, pull_mean_error = kNaN;
+  double pull_width = kNaN, pull_width_error = kNaN;
+  double bias = kNaN, bias_error = kNaN;  // mean(theta_hat - theta_gen)
+  double coverage_hessian = kNaN, coverage_hessian_error = kNaN;
+  /// NaN unless PullOptions::minos; `minos_toys` toys had both MINOS crossings.
+  double coverage_minos = kNaN, coverage_minos_error = kNaN;
+  int minos_toys = 0;
+};
+
+struct [[nodiscard]] PullStudyResult {
+  int ntoys = 0;
+  std::uint64_t seed = 0;
+  double confidence_level = kOneSigmaLevel;
+  Eigen::VectorXd generated;  // all parameters
+  std::vector<ParameterPulls> parameters;
+  /// Per toy (rows) and studied parameter (columns): the pull (NaN where not available).
+  Eigen::MatrixXd pulls;
+  std::vector<int> iterations, hessians;  // per toy
+  int failed_fits = 0;
+  bool ok = true;
+  std::string message;
+};
+
+/// The pull and coverage study (see above). `generating` empty: the free fit to the observed
+/// data (options.fits.free_fit). Throws std::invalid_argument for an unknown or fixed parameter,
+/// a model without data distributions, ntoys < 1.
+PullStudyResult pull_study(const Model& model, const ToyOptions& options, const PullOptions& pulls = {},
+                           const Eigen::VectorXd& generating = {});
+
+struct [[nodiscard]] ToyGofResult {
+  static constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  int ntoys = 0;
+  std::uint64_t seed = 0;
+  double chi2_obs = kNaN;
+  int dof = 0;
+  ToyPValue p_value;
+  double p_value_asymptotic = kNaN;
+  /// Per toy: chi2 (NaN where its fit failed).
+  std::vector<double> chi2;
+  int failed_fits = 0;
+  bool ok = true;
+  std::string message;
+};
+
+/// The toy-calibrated saturated goodness of fit (see above).
+ToyGofResult toy_gof(const Model& model, const ToyOptions& options);
+
 /// CLs+b / CLb and the band from two distributions (exposed for tests and the limit scan).
 void toy_pvalues(ToyHypotestResult& result, double tie_tolerance);
+
+namespace detail {
+/// Runs task(i) for toys i in [0, n): blocks of max(64, n / 20) toys, parallel within a block
+/// (options.threads), options.progress after each.
+void for_each_toy(long n, const ToyOptions& options, const std::function<void(long)>& task);
+}  // namespace detail
 
 /// numpy.percentile(values, 100 p) with linear interpolation; values ascending, non-empty.
 double percentile_linear(const std::vector<double>& sorted_values, double p);
