@@ -206,7 +206,7 @@ TEST(ShippedExamples, TheTinyWorkspaceReportFollowsTheDocumentedSchema) {
   const auto run = run_command(kExe + " fit " + quote((kExamples / "tiny.yaml").string()) + " --out " + quote(out.string()) + " --threads 2 -q");
   ASSERT_EQ(run.exit_code, 0) << run.output;
   EXPECT_EQ(run.output, "");  // --quiet, and no progress line when stderr is not a terminal
-  EXPECT_EQ(files_in(out), (std::set<std::string>{"results.json", "report.md", "summary.txt", "pulls.svg", "correlation.svg",
+  EXPECT_EQ(files_in(out), (std::set<std::string>{".hessfit-report", "results.json", "report.md", "summary.txt", "pulls.svg", "correlation.svg",
                                                    "scan_mu.svg", "scan_mu_ttbar.svg", "contour_mu_mu_ttbar.svg", "impacts.svg"}));
   const json r = read_json(out / "results.json");
   EXPECT_EQ(r["schema"], "hessfit.fit-results");
