@@ -121,6 +121,7 @@ std::string text_summary(const Report& report) {
     if (im.impacts.size() > n) out << "  ... " << im.impacts.size() - n << " more in results.json\n";
   }
 
+  if (report.postfit != nullptr) out << "\n" << text_section(*report.postfit);
   if (report.inference != nullptr) out << "\n" << text_summary(*report.inference);
 
   const auto& t = r.timing;
@@ -131,11 +132,15 @@ std::string text_summary(const Report& report) {
   if (r.impacts) out << ", impacts " << format_seconds(t.impacts);
   out << "; fit total " << format_seconds(t.total);
   if (report.inference != nullptr) out << "; inference " << format_seconds(report.inference->time_seconds);
+  if (report.postfit != nullptr) out << "; yields/GoF/breakdown " << format_seconds(report.postfit->time_seconds);
   out << "\n";
   const bool inference_ok = report.inference == nullptr || report.inference->ok();
   std::string problems = r.problems();
   if (!inference_ok) problems += (problems.empty() ? "" : "; ") + report.inference->problems();
   out << "status: " << (r.ok() && inference_ok ? std::string("ok") : "PROBLEMS: " + problems) << "\n";
+  // Trouble after the fit (a background-only fit that did not converge, a breakdown refit) is
+  // reported on its own line: the fit's own results stand.
+  if (report.postfit != nullptr && !report.postfit->ok()) out << "post-fit steps: PROBLEMS: " << report.postfit->problems() << "\n";
   return out.str();
 }
 

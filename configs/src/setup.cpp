@@ -3,6 +3,7 @@
 #include "hessfit/configs/setup.hpp"
 
 #include "hessfit/configs/inference.hpp"
+#include "hessfit/configs/postfit.hpp"
 
 #include <algorithm>
 #include <memory>
@@ -46,6 +47,7 @@ struct BuiltModel {
   std::vector<ParameterInfo> parameters;
   std::string description;
   std::vector<std::string> warnings;
+  std::optional<infer::Model> full;  // fit.channels: the model of every channel
 };
 
 const Location& first_known(const Location& a, const Location& b) { return a.line > 0 || !a.source.empty() ? a : b; }
@@ -109,6 +111,40 @@ std::optional<BuiltModel> build_histfactory(const Config& c, Diagnostics& d) {
   options.histosys = m.histosys_interpolation == "code0"   ? likelihood::Interpolation::kCode0
                      : m.histosys_interpolation == "code2" ? likelihood::Interpolation::kCode2
                                                            : likelihood::Interpolation::kCode4p;
+  // fit.channels: the fit sees only the chosen channels; the whole model predicts the others.
+  std::optional<infer::Model> full;
+  if (!c.fit.channels.empty()) {
+    std::vector<std::string> names;
+    for (const auto& ch : ws->channels()) names.push_back(ch.name);
+    std::set<std::string> kept;
+    for (const auto& g : c.fit.channels) {
+      bool any = false;
+      for (const auto& n : names)
+        if (glob_match(g.value, n)) {
+          kept.insert(n);
+          any = true;
+        }
+      if (!any) d.error(g.where, "'fit.channels': no channel matches '" + g.value + "'" + did_you_mean(g.value, names));
+    }
+    if (kept.empty()) return std::nullopt;
+    try {
+      full = infer::Model(ws->model(options));
+      nlohmann::json doc = ws->json();
+      for (const char* key : {"channels", "observations"}) {
+        nlohmann::json chosen = nlohmann::json::array();
+        for (const auto& ch : doc[key])
+          if (kept.contains(ch["name"].get<std::string>())) chosen.push_back(ch);
+        doc[key] = chosen;
+      }
+      ws = likelihood::Workspace::from_json(std::move(doc), ws->source());
+    } catch (const likelihood::InputError& e) {
+      report_input_error(d, c.fit.channels.front().where, "cannot build the model of the chosen channels", e);
+      return std::nullopt;
+    } catch (const std::exception& e) {
+      d.error(c.fit.channels.front().where, std::string("cannot build the model of the chosen channels: ") + e.what());
+      return std::nullopt;
+    }
+  }
   std::optional<likelihood::Model> model;
   try {
     model = ws->model(options);
@@ -122,7 +158,7 @@ std::optional<BuiltModel> build_histfactory(const Config& c, Diagnostics& d) {
 
   auto shared = std::make_shared<const likelihood::Model>(std::move(*model));
   const likelihood::Model& mod = *shared;
-  BuiltModel built{infer::Model(shared), {}, {}, mod.warnings()};
+  BuiltModel built{infer::Model(shared), {}, {}, mod.warnings(), std::move(full)};
   for (std::size_t i = 0; i < mod.size(); ++i) {
     const auto& p = mod.parameters()[i];
     built.parameters.push_back({p.name, std::string(likelihood::to_string(p.type)), built.model.constraints()[i]});
@@ -131,6 +167,7 @@ std::optional<BuiltModel> build_histfactory(const Config& c, Diagnostics& d) {
   for (const auto& ch : mod.channels()) bins += ch.bins;
   std::ostringstream desc;
   desc << "pyhf workspace '" << m.workspace->value.generic_string() << "'";
+  if (built.full) desc << " (fit to " << mod.channels().size() << " of its " << built.full->histfactory()->channels().size() << " channels)";
   if (m.patchset) desc << " + patch '" << m.patch.value << "'";
   desc << ", measurement '" << mod.measurement() << "': " << mod.channels().size() << " channel"
        << (mod.channels().size() == 1 ? "" : "s") << ", " << bins << " bin" << (bins == 1 ? "" : "s") << ", " << mod.size()
@@ -202,7 +239,7 @@ std::optional<BuiltModel> build_nll(const Config& c, Diagnostics& d) {
   std::optional<infer::Model::DataFunctions> data = nm->data;
   std::vector<ParameterConstraint> constraints = nm->constraints;
   constraints.resize(static_cast<std::size_t>(objective.size()));
-  BuiltModel built{infer::Model::from_functions(objective, "model '" + m.nll->value + "'", poi, constraints, std::move(data)), {}, {}, {}};
+  BuiltModel built{infer::Model::from_functions(objective, "model '" + m.nll->value + "'", poi, constraints, std::move(data)), {}, {}, {}, std::nullopt};
   for (int i = 0; i < objective.size(); ++i)
     built.parameters.push_back({objective.name(i), "parameter", constraints[static_cast<std::size_t>(i)]});
   built.description = "C++ NLL '" + m.nll->value + "' (" + definition->description + "): " + std::to_string(objective.size()) +
@@ -404,6 +441,8 @@ fit::FitOptions plan(const Config& c, const BuiltModel& m, const fit::Objective&
 
 std::optional<FitSetup> prepare_fit(const Config& c, Diagnostics& d) {
   std::optional<BuiltModel> m;
+  if (!c.fit.channels.empty() && !c.model.workspace)
+    d.error(c.fit.channels.front().where, "'fit.channels' needs a workspace (a model with channels)");
   if (c.model.workspace) m = build_histfactory(c, d);
   else if (c.model.nll) m = build_nll(c, d);
   if (!m) return std::nullopt;
@@ -413,8 +452,9 @@ std::optional<FitSetup> prepare_fit(const Config& c, Diagnostics& d) {
   apply_overrides(c, model.objective(), d);
   fit::FitOptions options = plan(c, *m, model.objective(), d);
   if (d.size() != before) return std::nullopt;
-  FitSetup setup{std::move(model), m->parameters, options, m->description, m->warnings};
+  FitSetup setup{std::move(model), m->parameters, options, m->description, m->warnings, m->full};
   check_inference(c.inference, setup, d);
+  check_postfit(c, setup, d);
   if (d.size() != before) return std::nullopt;
   return setup;
 }

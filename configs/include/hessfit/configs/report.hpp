@@ -11,6 +11,7 @@
 
 #include "hessfit/configs/config.hpp"
 #include "hessfit/configs/inference.hpp"
+#include "hessfit/configs/postfit.hpp"
 #include "hessfit/configs/setup.hpp"
 #include "hessfit/fit/fit.hpp"
 
@@ -33,6 +34,8 @@ struct Report {
   RunTiming timing;
   /// The `inference:` results, if the config asked for any.
   const InferenceResults* inference = nullptr;
+  /// Yields, goodness of fit and breakdown, if computed.
+  const PostfitResults* postfit = nullptr;
 };
 
 /// A rendered plot.

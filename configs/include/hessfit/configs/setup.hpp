@@ -35,6 +35,9 @@ struct FitSetup {
   fit::FitOptions options;   // minimiser and the uncertainties to compute, names resolved
   std::string description;   // "workspace 'x.json', measurement 'm'" / "C++ NLL 'counting'"
   std::vector<std::string> warnings;  // accepted but possibly unintended
+  /// With fit.channels: the model of every channel (its pre-fit state), whose yields the fit to the
+  /// chosen channels predicts. Empty otherwise.
+  std::optional<infer::Model> full_model;
 
   /// The NLL on the observed data with the overrides applied.
   const fit::Objective& objective() const { return model.objective(); }
