@@ -1,11 +1,11 @@
 #include "profile_core.hpp"
 
 #include <Eigen/Cholesky>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <boost/math/distributions/chi_squared.hpp>
 #include <cmath>
-#include <cstdio>
 #include <stdexcept>
 
 #include "free_problem.hpp"
@@ -43,43 +43,6 @@ MinimizeResult conditional_fit(const Objective& objective, const std::vector<std
   for (std::size_t k = 0; k < parameters.size(); ++k) conditional.fix(parameters[k], values[k]);
   const Eigen::VectorXd& from = start.size() == objective.size() ? start : conditional.values();
   return minimize(conditional, from, options);
-}
-
-int resolve_threads(int threads, int tasks) {
-  int t = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
-  t = std::max(1, t);
-  return std::max(1, std::min(t, tasks));
-}
-
-void parallel_for(int n, int threads, const std::function<void(int)>& task) {
-  if (n <= 0) return;
-  const int workers = resolve_threads(threads, n);
-  if (workers == 1) {
-    for (int i = 0; i < n; ++i) task(i);
-    return;
-  }
-  std::atomic<int> next{0};
-  std::exception_ptr error;
-  std::mutex error_mutex;
-  auto work = [&] {
-    for (;;) {
-      const int i = next.fetch_add(1);
-      if (i >= n) return;
-      try {
-        task(i);
-      } catch (...) {
-        const std::lock_guard<std::mutex> lock(error_mutex);
-        if (!error) error = std::current_exception();
-        next.store(n);
-      }
-    }
-  };
-  std::vector<std::thread> pool;
-  pool.reserve(static_cast<std::size_t>(workers - 1));
-  for (int w = 1; w < workers; ++w) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
-  if (error) std::rethrow_exception(error);
 }
 
 namespace {
@@ -287,12 +250,6 @@ bool better_fit(const MinimizeResult& a, const MinimizeResult& b) {
 namespace detail {
 namespace {
 
-std::string fmt(const char* format, double a, double b = 0.0) {
-  char buffer[256];
-  std::snprintf(buffer, sizeof buffer, format, a, b);
-  return buffer;
-}
-
 }  // namespace
 
 RayCrossing find_crossing(const Objective& objective, const MinimizeResult& minimum, const Ray& ray,
@@ -359,13 +316,13 @@ RayCrossing find_crossing(const Objective& objective, const MinimizeResult& mini
     out.fval = fit.fval;
     if (!fit.converged()) {
       out.status = CrossingStatus::kNoConvergence;
-      out.message = fmt("conditional fit at t = %.6g did not converge: ", t) + fit.message;
+      out.message = fmt::format("conditional fit at t = {:.6g} did not converge: ", t) + fit.message;
       return out;
     }
     const double delta = fit.fval - f0;
     if (delta < -new_min_tol) {
       out.status = CrossingStatus::kNewMinimum;
-      out.message = fmt("a conditional fit went %.3g below the minimum", -delta);
+      out.message = fmt::format("a conditional fit went {:.3g} below the minimum", -delta);
       out.new_minimum = fit.x;
       out.new_minimum_fval = fit.fval;
       return out;
@@ -381,7 +338,7 @@ RayCrossing find_crossing(const Objective& objective, const MinimizeResult& mini
       out.evaluations += free.evaluations;
       if (free.converged() && free.fval < f0 - new_min_tol) {
         out.status = CrossingStatus::kNewMinimum;
-        out.message = fmt("released from a flat stretch of the profile, a fit went %.3g below the minimum",
+        out.message = fmt::format("released from a flat stretch of the profile, a fit went {:.3g} below the minimum",
                           f0 - free.fval);
         out.new_minimum = free.x;
         out.new_minimum_fval = free.fval;
@@ -403,7 +360,7 @@ RayCrossing find_crossing(const Objective& objective, const MinimizeResult& mini
       r_lo = r;
       if (t >= t_max) {
         out.status = CrossingStatus::kAtLimit;
-        out.message = fmt("the bound is reached first (Delta = %.6g there)", delta);
+        out.message = fmt::format("the bound is reached first (Delta = {:.6g} there)", delta);
         return out;
       }
     } else {
