@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "command.hpp"
+#include "model_flags.hpp"
 #include "hessfit/common/text.hpp"
 #include "hessfit/configs/inference.hpp"
 #include "hessfit/configs/report.hpp"
@@ -38,31 +39,10 @@ struct ToysFlags {
   bool progress = false, no_progress = false;
 };
 
-/// "lo:hi:n" -> (lo, hi, n); nothing if malformed.
-std::optional<std::tuple<double, double, int>> parse_grid(const std::string& text) {
-  const auto a = text.find(':'), b = text.find(':', a == std::string::npos ? a : a + 1);
-  if (a == std::string::npos || b == std::string::npos) return std::nullopt;
-  double lo = 0.0, hi = 0.0;
-  int n = 0;
-  const auto num = [](std::string_view s, auto& v) {
-    const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    return ec == std::errc() && p == s.data() + s.size() && !s.empty();
-  };
-  const std::string_view t(text);
-  if (!num(t.substr(0, a), lo) || !num(t.substr(a + 1, b - a - 1), hi) || !num(t.substr(b + 1), n)) return std::nullopt;
-  if (!(std::isfinite(lo) && std::isfinite(hi) && lo < hi) || n < 2 || n > 1000) return std::nullopt;
-  return std::tuple{lo, hi, n};
-}
-
 int run(const ToysFlags& f) {
   using namespace configs;
   const std::string command = "hessfit toys";
-  std::vector<std::string> sets = f.sets;
-  const auto absolute = [](const std::string& p) { return std::filesystem::absolute(p).lexically_normal().generic_string(); };
-  if (!f.measurement.empty()) sets.push_back("model.measurement=" + f.measurement);
-  if (!f.patchset.empty()) sets.push_back("model.patchset=" + absolute(f.patchset));
-  if (!f.patch.empty()) sets.push_back("model.patch=" + f.patch);
-  if (!f.poi.empty()) sets.push_back("model.poi=" + f.poi);
+  const std::vector<std::string> sets = model_sets(f.sets, f.measurement, f.patchset, f.patch, f.poi);
 
   Diagnostics d;
   Config config = load_config(f.input, sets, d);
@@ -89,7 +69,7 @@ int run(const ToysFlags& f) {
   if (!(f.cl > 0.0 && f.cl < 1.0)) d.error({"--cl " + format_shortest(f.cl), 0, 0}, "the confidence level must lie between 0 and 1 (exclusive)");
   request.cl = f.cl;
   if (!f.grid.empty()) {
-    if (const auto g = parse_grid(f.grid)) {
+    if (const auto g = parse_grid(f.grid, 1000)) {
       request.grid_range = Located<std::array<double, 2>>{{std::get<0>(*g), std::get<1>(*g)}, {"--grid " + f.grid, 0, 0}};
       request.grid_points = std::get<2>(*g);
     } else {
