@@ -4,6 +4,7 @@
 
 #include "hessfit/configs/inference.hpp"
 #include "hessfit/configs/postfit.hpp"
+#include "hessfit/configs/toys.hpp"
 
 #include <algorithm>
 #include <memory>
@@ -455,6 +456,7 @@ std::optional<FitSetup> prepare_fit(const Config& c, Diagnostics& d) {
   FitSetup setup{std::move(model), m->parameters, options, m->description, m->warnings, m->full};
   check_inference(c.inference, setup, d);
   check_postfit(c, setup, d);
+  check_toys(c.toys, setup, d);
   if (d.size() != before) return std::nullopt;
   return setup;
 }

@@ -13,6 +13,7 @@
 #include "hessfit/configs/inference.hpp"
 #include "hessfit/configs/postfit.hpp"
 #include "hessfit/configs/setup.hpp"
+#include "hessfit/configs/toys.hpp"
 #include "hessfit/fit/fit.hpp"
 
 namespace hessfit::configs {
@@ -34,6 +35,8 @@ struct Report {
   RunTiming timing;
   /// The `inference:` results, if the config asked for any.
   const InferenceResults* inference = nullptr;
+  /// The `toys:` results, if the config asked for any.
+  const ToysResults* toys = nullptr;
   /// Yields, goodness of fit and breakdown, if computed.
   const PostfitResults* postfit = nullptr;
 };
