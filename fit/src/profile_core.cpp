@@ -45,43 +45,6 @@ MinimizeResult conditional_fit(const Objective& objective, const std::vector<std
   return minimize(conditional, from, options);
 }
 
-int resolve_threads(int threads, int tasks) {
-  int t = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
-  t = std::max(1, t);
-  return std::max(1, std::min(t, tasks));
-}
-
-void parallel_for(int n, int threads, const std::function<void(int)>& task) {
-  if (n <= 0) return;
-  const int workers = resolve_threads(threads, n);
-  if (workers == 1) {
-    for (int i = 0; i < n; ++i) task(i);
-    return;
-  }
-  std::atomic<int> next{0};
-  std::exception_ptr error;
-  std::mutex error_mutex;
-  auto work = [&] {
-    for (;;) {
-      const int i = next.fetch_add(1);
-      if (i >= n) return;
-      try {
-        task(i);
-      } catch (...) {
-        const std::lock_guard<std::mutex> lock(error_mutex);
-        if (!error) error = std::current_exception();
-        next.store(n);
-      }
-    }
-  };
-  std::vector<std::thread> pool;
-  pool.reserve(static_cast<std::size_t>(workers - 1));
-  for (int w = 1; w < workers; ++w) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
-  if (error) std::rethrow_exception(error);
-}
-
 namespace {
 
 // The predictor with only the moved entries set (to `direction`), and the other free parameters.

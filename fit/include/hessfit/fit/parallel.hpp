@@ -1,19 +1,56 @@
-// The parallel loop behind every many-fit computation (MINOS sides, scan chains, contour rays,
-// impact refits, the minimiser's probe, hypothesis-test curves).
+// The one executor behind every many-fit computation: MINOS sides, scan chains, contour rays,
+// impact refits, the minimiser's probe, hypothesis-test curves, limits, toys and grid points are
+// its work items.
 //
-// Tasks must not depend on one another or on the order they run in (each writes its own slot):
-// then results do not depend on the thread count.
+// Parallelism lives at the outermost loop only. A process-wide pool of worker threads (started
+// once, grown on demand, never more threads than the largest loop asked for) runs the items of
+// the outermost parallel_for; a parallel_for called from inside a work item (a fit whose `auto`
+// minimiser probes in parallel, inside a parallel loop of fits) runs its items inline on the
+// calling worker. A loop of fits on t threads thus keeps t cores busy, never t * t.
+//
+// Work items must not depend on one another or on the order they run in (each writes its own
+// slot, derives its start point and random stream from its index alone): then the results do not
+// depend on the thread count, the scheduling, or (hessfit::configs::WorkSplit) the MPI rank count
+// or the batch shard.
 #pragma once
 
 #include <functional>
 
 namespace hessfit::fit {
 
-/// Runs task(i) for i in [0, n) on up to `threads` threads (0 = hardware concurrency). The first
-/// exception thrown by a task is rethrown after all threads joined.
+/// The process-wide pool. All members are thread-safe.
+class Executor {
+ public:
+  /// The executor every hessfit component uses.
+  static Executor& global();
+
+  /// Runs task(i) for every i in [0, n) on up to `threads` threads (0 = hardware concurrency),
+  /// the calling thread included; returns when all items ran. Items are handed out one at a
+  /// time in index order (dynamic scheduling). Called from inside a work item, or while another
+  /// thread's outermost loop holds the pool, it runs the items inline, in index order. The first
+  /// exception thrown by an item stops the hand-out and is rethrown once every running item ended.
+  void parallel_for(int n, int threads, const std::function<void(int)>& task);
+
+  /// True on a thread that is running a work item of a parallel loop (nested loops run inline).
+  static bool in_parallel_region() noexcept;
+
+  /// Worker threads started so far (the calling thread not counted); for tests and diagnostics.
+  int workers() const;
+
+  Executor(const Executor&) = delete;
+  Executor& operator=(const Executor&) = delete;
+  ~Executor();
+
+ private:
+  Executor();
+  struct State;
+  State* state_;
+};
+
+/// Executor::global().parallel_for(n, threads, task).
 void parallel_for(int n, int threads, const std::function<void(int)>& task);
 
-/// The number of threads parallel_for uses for `tasks` tasks (at least 1).
+/// The number of threads parallel_for uses for `tasks` tasks (at least 1): 1 inside a work item.
 int resolve_threads(int threads, int tasks);
 
 }  // namespace hessfit::fit
