@@ -3,6 +3,7 @@
 //   models.cpp     hessfit.Workspace, hessfit.Model (NLL, exact gradient and Hessian, expected data)
 //   fits.cpp       hessfit.fit() and hessfit.FitResult (to_dict() is results.json, by the report writer)
 //   inference.cpp  hessfit.hypotest(), upper_limit(), significance() in pyhf's argument order
+//   toys.cpp       hessfit.ToyCalculator (toy-based tests, limits, p0), Model.sample_data()
 //   module.cpp     the module, its exceptions, NumPy and JSON conversions
 //
 // A Model is a hessfit::configs::FitSetup built once (the model without overrides) plus the
@@ -15,7 +16,11 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <array>
+#include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -34,6 +39,11 @@ Eigen::VectorXd vector_argument(py::handle value, const std::string& what, Eigen
 
 py::array_t<double> to_numpy(const Eigen::VectorXd& v);
 py::array_t<double> to_numpy(const Eigen::MatrixXd& m);
+py::array_t<double> to_numpy(const std::vector<double>& v);
+template <std::size_t N>
+py::array_t<double> to_numpy(const std::array<double, N>& a) {
+  return to_numpy(std::vector<double>(a.begin(), a.end()));
+}
 /// A JSON value as Python objects (dict, list, float, str, None), through the json module.
 py::object to_python(const nlohmann::json& j);
 py::object to_python(const nlohmann::ordered_json& j);
@@ -68,6 +78,13 @@ class Model {
   configs::FitSetup setup_;
 };
 
+/// "2 main bins then 6 auxiliary data, as model.observed_data": the layout of a data vector.
+std::string data_layout(const Model& model);
+
+/// The model and the data of a call in pyhf's order, fn(data, model), or fn(model) for the
+/// observed data. Raises TypeError when `model` is not a Model, the errors of vector_argument().
+std::pair<std::shared_ptr<Model>, Eigen::VectorXd> data_and_model(py::handle data, py::handle model, const std::string& call);
+
 /// The setup of `config` (its fit, uncertainties and inference sections) for `model`. Throws
 /// configs::ConfigError with every problem.
 configs::FitSetup prepare(const configs::Config& config, const Model& model);
@@ -75,5 +92,6 @@ configs::FitSetup prepare(const configs::Config& config, const Model& model);
 void bind_models(py::module_& m);
 void bind_fits(py::module_& m);
 void bind_inference(py::module_& m);
+void bind_toys(py::module_& m);  // after bind_models: adds Model.sample_data
 
 }  // namespace hessfit::python

@@ -23,32 +23,6 @@ namespace {
 using configs::ConfigError;
 using configs::Location;
 
-template <std::size_t N>
-py::array_t<double> to_numpy(const std::array<double, N>& a) {
-  return python::to_numpy(Eigen::VectorXd(Eigen::Map<const Eigen::VectorXd>(a.data(), static_cast<Eigen::Index>(N))));
-}
-
-/// (data, model) from the arguments: hypotest(mu, data, model) or hypotest(mu, model) (observed data).
-std::pair<std::shared_ptr<Model>, Eigen::VectorXd> data_and_model(py::handle data, py::handle model, const std::string& call) {
-  std::shared_ptr<Model> m;
-  py::handle d = data;
-  if (model.is_none() && py::isinstance<Model>(data)) {
-    m = data.cast<std::shared_ptr<Model>>();
-    d = py::none();
-  } else if (py::isinstance<Model>(model)) {
-    m = model.cast<std::shared_ptr<Model>>();
-  } else {
-    throw py::type_error(call + ": expected a hessfit.Model (from Workspace.model()) as the model, got " +
-                         std::string(py::str(model.get_type().attr("__name__"))));
-  }
-  const infer::Model& im = m->setup().model;
-  if (d.is_none()) return {m, im.observed_data()};
-  std::string layout = "as model.observed_data";
-  if (const auto* h = im.histfactory())
-    layout = std::to_string(h->main_bins()) + " main bins then " + std::to_string(h->aux_parameters().size()) + " auxiliary data, as model.observed_data";
-  return {m, vector_argument(d, "data", static_cast<Eigen::Index>(im.data_size()), layout)};
-}
-
 /// The model's config with the call's settings, as the commands make it from their flags.
 struct Request {
   configs::Config config;

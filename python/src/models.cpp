@@ -36,6 +36,31 @@ void Model::add_override(configs::ParameterOverride override_) {
   setup_ = std::move(setup);
 }
 
+std::string data_layout(const Model& m) {
+  const infer::Model& im = m.setup().model;
+  if (const likelihood::Model* h = im.histfactory())
+    return std::to_string(h->main_bins()) + " main bins then " + std::to_string(h->aux_parameters().size()) +
+           " auxiliary data, as model.observed_data";
+  return "as model.observed_data";
+}
+
+std::pair<std::shared_ptr<Model>, Eigen::VectorXd> data_and_model(py::handle data, py::handle model, const std::string& call) {
+  std::shared_ptr<Model> m;
+  py::handle d = data;
+  if (model.is_none() && py::isinstance<Model>(data)) {
+    m = data.cast<std::shared_ptr<Model>>();
+    d = py::none();
+  } else if (py::isinstance<Model>(model)) {
+    m = model.cast<std::shared_ptr<Model>>();
+  } else {
+    throw py::type_error(call + ": expected a hessfit.Model (from Workspace.model()) as the model, got " +
+                         std::string(py::str(model.get_type().attr("__name__"))));
+  }
+  const infer::Model& im = m->setup().model;
+  if (d.is_none()) return {m, im.observed_data()};
+  return {m, vector_argument(d, "data", static_cast<Eigen::Index>(im.data_size()), data_layout(*m))};
+}
+
 namespace {
 
 /// A workspace and, if it was read from a file, the file (the config's `model.workspace`).
@@ -157,14 +182,6 @@ py::array_t<bool> fixed_flags(const fit::Objective& o) {
 }
 
 const char* const kParametersLayout = "one per parameter, in model.parameter_names order";
-
-std::string data_layout(const Model& m) {
-  const infer::Model& im = m.setup().model;
-  if (const likelihood::Model* h = im.histfactory())
-    return std::to_string(h->main_bins()) + " main bins then " + std::to_string(h->aux_parameters().size()) +
-           " auxiliary data, as model.observed_data";
-  return "as model.observed_data";
-}
 
 Eigen::VectorXd parameters_argument(const Model& m, py::handle x) {
   return vector_argument(x, "x", m.objective().size(), kParametersLayout);

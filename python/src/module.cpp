@@ -48,6 +48,10 @@ py::array_t<double> to_numpy(const Eigen::VectorXd& v) {
   return a;
 }
 
+py::array_t<double> to_numpy(const std::vector<double>& v) {
+  return to_numpy(Eigen::VectorXd(Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size()))));
+}
+
 py::array_t<double> to_numpy(const Eigen::MatrixXd& m) {
   py::array_t<double> a({m.rows(), m.cols()});
   auto w = a.mutable_unchecked<2>();
@@ -90,4 +94,5 @@ PYBIND11_MODULE(hessfit, m) {
   hp::bind_models(m);
   hp::bind_fits(m);
   hp::bind_inference(m);
+  hp::bind_toys(m);
 }
