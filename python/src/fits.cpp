@@ -15,6 +15,7 @@
 #include "hessfit/common/text.hpp"
 #include "hessfit/configs/report.hpp"
 #include "hessfit/configs/run.hpp"
+#include "hessfit/infer/yields.hpp"
 
 namespace hessfit::python {
 
@@ -241,6 +242,54 @@ py::object optional_matrix(const fit::CovarianceResult& cov, bool correlation) {
   return to_numpy(correlation ? cov.correlation : cov.covariance);
 }
 
+py::list yields_list(const infer::Yields& y) {
+  py::list channels;
+  for (const auto& c : y.channels) {
+    py::list samples;
+    for (const auto& s : c.samples) {
+      py::dict d;
+      d["name"] = s.name;
+      d["yield"] = to_numpy(s.yield);
+      d["error"] = to_numpy(s.error);
+      d["sum"] = s.sum;
+      d["sum_error"] = s.sum_error;
+      samples.append(d);
+    }
+    py::dict d;
+    d["name"] = c.name;
+    d["bins"] = c.bins;
+    d["samples"] = samples;
+    d["total"] = to_numpy(c.total);
+    d["total_error"] = to_numpy(c.total_error);
+    d["total_sum"] = c.total_sum;
+    d["total_sum_error"] = c.total_sum_error;
+    d["data"] = to_numpy(c.data);
+    d["data_sum"] = c.data_sum;
+    channels.append(d);
+  }
+  return channels;
+}
+
+/// hessfit.yields(model, result=None): pre-fit yields (cabinetry's convention), or post-fit ones
+/// at a fit's minimum with its covariance.
+py::list yields(const Model& model, const std::shared_ptr<FitRun>& result) {
+  const likelihood::Model* h = model.setup().model.histfactory();
+  if (h == nullptr) throw ConfigError({{Location{"hessfit.yields", 0, 0}, "yields need a HistFactory model"}});
+  if (result && result->setup.model.histfactory() != h)
+    throw ConfigError({{Location{"hessfit.yields(result=...)", 0, 0}, "the fit result is of another model"}});
+  infer::Yields y;
+  {
+    py::gil_scoped_release release;
+    if (result) {
+      y = infer::yields(*h, result->result.minimum.x, result->result.covariance);
+    } else {
+      const infer::ParameterEstimate prefit = infer::prefit_state(model.setup().model);
+      y = infer::yields(*h, prefit.x, prefit.covariance);
+    }
+  }
+  return yields_list(y);
+}
+
 }  // namespace
 
 void bind_fits(py::module_& m) {
@@ -300,6 +349,11 @@ void bind_fits(py::module_& m) {
         return "<hessfit.FitResult " + std::string(r.result.ok() ? "ok" : "with problems") + ", nll " + format_shortest(r.result.minimum.fval) + ">";
       });
 
+  m.def("yields", &yields, py::arg("model"), py::arg("result") = nullptr,
+        "Yields per channel, sample and bin with errors by exact first-order propagation (J C J^T, J by AD): pre-fit\n"
+        "(constrained parameters at their centres, C diagonal with the pre-fit sigmas: cabinetry's convention) without\n"
+        "a result, else at the fit's minimum with its covariance. A list of channels: {'name', 'bins', 'samples': [{'name',\n"
+        "'yield', 'error', 'sum', 'sum_error'}], 'total', 'total_error', 'total_sum', 'total_sum_error', 'data', 'data_sum'}.");
   m.def("fit", &run, py::arg("model"), py::kw_only(), py::arg("minos") = py::none(), py::arg("scans") = py::none(),
         py::arg("contours") = py::none(), py::arg("impacts") = false, py::arg("cl") = kOneSigmaLevel, py::arg("threads") = 0,
         py::arg("minimizer") = "auto", py::arg("tolerance") = py::none(), py::arg("max_iterations") = 0, py::arg("max_restarts") = 3,
