@@ -3,6 +3,7 @@
 #include "hessfit/configs/setup.hpp"
 
 #include "hessfit/configs/inference.hpp"
+#include "hessfit/configs/toys.hpp"
 
 #include <algorithm>
 #include <memory>
@@ -407,6 +408,7 @@ std::optional<FitSetup> prepare_fit(const Config& c, FitSetup m, Diagnostics& d)
   if (d.size() != before) return std::nullopt;
   FitSetup setup{std::move(model), std::move(m.parameters), options, std::move(m.description), std::move(m.warnings)};
   check_inference(c.inference, setup, d);
+  check_toys(c.toys, setup, d);
   if (d.size() != before) return std::nullopt;
   return setup;
 }
