@@ -43,14 +43,6 @@ bool glob_match(std::string_view pattern, std::string_view name) {
 
 namespace {
 
-struct BuiltModel {
-  infer::Model model;
-  std::vector<ParameterInfo> parameters;
-  std::string description;
-  std::vector<std::string> warnings;
-  std::optional<infer::Model> full;  // fit.channels: the model of every channel
-};
-
 const Location& first_known(const Location& a, const Location& b) { return a.line > 0 || !a.source.empty() ? a : b; }
 
 /// Each problem of a likelihood::InputError, located at the config value that led to it.
@@ -67,7 +59,7 @@ void report_input_error(Diagnostics& d, const Location& where, const std::string
   }
 }
 
-std::optional<BuiltModel> build_histfactory(const Config& c, Diagnostics& d) {
+std::optional<FitSetup> build_histfactory(const Config& c, Diagnostics& d) {
   const ModelConfig& m = c.model;
   const Location& ws_where = m.workspace->where;
   std::optional<likelihood::Workspace> ws;
@@ -158,22 +150,12 @@ std::optional<BuiltModel> build_histfactory(const Config& c, Diagnostics& d) {
   }
 
   auto shared = std::make_shared<const likelihood::Model>(std::move(*model));
-  const likelihood::Model& mod = *shared;
-  BuiltModel built{infer::Model(shared), {}, {}, mod.warnings(), std::move(full)};
-  for (std::size_t i = 0; i < mod.size(); ++i) {
-    const auto& p = mod.parameters()[i];
-    built.parameters.push_back({p.name, std::string(likelihood::to_string(p.type)), built.model.constraints()[i]});
-  }
-  std::size_t bins = 0;
-  for (const auto& ch : mod.channels()) bins += ch.bins;
-  std::ostringstream desc;
-  desc << "pyhf workspace '" << m.workspace->value.generic_string() << "'";
-  if (built.full) desc << " (fit to " << mod.channels().size() << " of its " << built.full->histfactory()->channels().size() << " channels)";
-  if (m.patchset) desc << " + patch '" << m.patch.value << "'";
-  desc << ", measurement '" << mod.measurement() << "': " << mod.channels().size() << " channel"
-       << (mod.channels().size() == 1 ? "" : "s") << ", " << bins << " bin" << (bins == 1 ? "" : "s") << ", " << mod.size()
-       << " parameters (" << mod.free_parameters() << " free)";
-  built.description = desc.str();
+  std::string name = "pyhf workspace '" + m.workspace->value.generic_string() + "'";
+  if (full) name += " (fit to " + std::to_string(shared->channels().size()) + " of its " +
+                    std::to_string(full->histfactory()->channels().size()) + " channels)";
+  if (m.patchset) name += " + patch '" + m.patch.value + "'";
+  FitSetup built = histfactory_setup(std::move(shared), name);
+  built.full_model = std::move(full);
   return built;
 }
 
@@ -189,7 +171,7 @@ fit::Objective renamed(const fit::Objective& o, std::vector<std::string> names) 
   return r;
 }
 
-std::optional<BuiltModel> build_nll(const Config& c, Diagnostics& d) {
+std::optional<FitSetup> build_nll(const Config& c, Diagnostics& d) {
   const ModelConfig& m = c.model;
   const NllDefinition* definition = find_nll(m.nll->value);
   if (definition == nullptr) return std::nullopt;  // reported by load_config
@@ -240,7 +222,7 @@ std::optional<BuiltModel> build_nll(const Config& c, Diagnostics& d) {
   std::optional<infer::Model::DataFunctions> data = nm->data;
   std::vector<ParameterConstraint> constraints = nm->constraints;
   constraints.resize(static_cast<std::size_t>(objective.size()));
-  BuiltModel built{infer::Model::from_functions(objective, "model '" + m.nll->value + "'", poi, constraints, std::move(data)), {}, {}, {}, std::nullopt};
+  FitSetup built{infer::Model::from_functions(objective, "model '" + m.nll->value + "'", poi, constraints, std::move(data)), {}, {}, {}, {}};
   for (int i = 0; i < objective.size(); ++i)
     built.parameters.push_back({objective.name(i), "parameter", constraints[static_cast<std::size_t>(i)]});
   built.description = "C++ NLL '" + m.nll->value + "' (" + definition->description + "): " + std::to_string(objective.size()) +
@@ -335,7 +317,7 @@ std::string resolve_one(const Located<std::string>& name, const fit::Objective& 
 
 bool explicitly_given(const Location& where) { return !where.source.empty(); }
 
-fit::FitOptions plan(const Config& c, const BuiltModel& m, const fit::Objective& o, Diagnostics& d) {
+fit::FitOptions plan(const Config& c, const FitSetup& m, const fit::Objective& o, Diagnostics& d) {
   const std::string model_poi = m.model.poi_name();
   fit::FitOptions f;
   f.minimize.method = c.fit.minimizer;
@@ -440,25 +422,47 @@ fit::FitOptions plan(const Config& c, const BuiltModel& m, const fit::Objective&
 
 }  // namespace
 
-std::optional<FitSetup> prepare_fit(const Config& c, Diagnostics& d) {
-  std::optional<BuiltModel> m;
-  if (!c.fit.channels.empty() && !c.model.workspace)
-    d.error(c.fit.channels.front().where, "'fit.channels' needs a workspace (a model with channels)");
-  if (c.model.workspace) m = build_histfactory(c, d);
-  else if (c.model.nll) m = build_nll(c, d);
-  if (!m) return std::nullopt;
+FitSetup histfactory_setup(std::shared_ptr<const likelihood::Model> model, const std::string& name) {
+  const likelihood::Model& mod = *model;
+  FitSetup built{infer::Model(model), {}, {}, {}, mod.warnings()};
+  for (std::size_t i = 0; i < mod.size(); ++i) {
+    const auto& p = mod.parameters()[i];
+    built.parameters.push_back({p.name, std::string(likelihood::to_string(p.type)), built.model.constraints()[i]});
+  }
+  std::size_t bins = 0;
+  for (const auto& ch : mod.channels()) bins += ch.bins;
+  std::ostringstream desc;
+  desc << name << ", measurement '" << mod.measurement() << "': " << mod.channels().size() << " channel"
+       << (mod.channels().size() == 1 ? "" : "s") << ", " << bins << " bin" << (bins == 1 ? "" : "s") << ", " << mod.size()
+       << " parameters (" << mod.free_parameters() << " free)";
+  built.description = desc.str();
+  return built;
+}
+
+std::optional<FitSetup> prepare_fit(const Config& c, FitSetup m, Diagnostics& d) {
   const std::size_t before = d.size();
-  infer::Model model = m->model;
+  infer::Model model = m.model;
   model.objective().set_hessian_storage(c.fit.hessian);
   apply_overrides(c, model.objective(), d);
-  fit::FitOptions options = plan(c, *m, model.objective(), d);
+  fit::FitOptions options = plan(c, m, model.objective(), d);
   if (d.size() != before) return std::nullopt;
-  FitSetup setup{std::move(model), m->parameters, options, m->description, m->warnings, m->full};
+  FitSetup setup{std::move(model), std::move(m.parameters), options, std::move(m.description), std::move(m.warnings),
+                 std::move(m.full_model)};
   check_inference(c.inference, setup, d);
   check_postfit(c, setup, d);
   check_toys(c.toys, setup, d);
   if (d.size() != before) return std::nullopt;
   return setup;
+}
+
+std::optional<FitSetup> prepare_fit(const Config& c, Diagnostics& d) {
+  std::optional<FitSetup> m;
+  if (!c.fit.channels.empty() && !c.model.workspace)
+    d.error(c.fit.channels.front().where, "'fit.channels' needs a workspace (a model with channels)");
+  if (c.model.workspace) m = build_histfactory(c, d);
+  else if (c.model.nll) m = build_nll(c, d);
+  if (!m) return std::nullopt;
+  return prepare_fit(c, std::move(*m), d);
 }
 
 FitSetup prepare_fit(const Config& c) {
