@@ -222,7 +222,7 @@ std::optional<FitSetup> build_nll(const Config& c, Diagnostics& d) {
   std::optional<infer::Model::DataFunctions> data = nm->data;
   std::vector<ParameterConstraint> constraints = nm->constraints;
   constraints.resize(static_cast<std::size_t>(objective.size()));
-  FitSetup built{infer::Model::from_functions(objective, "model '" + m.nll->value + "'", poi, constraints, std::move(data)), {}, {}, {}, {}};
+  FitSetup built{infer::Model::from_functions(objective, "model '" + m.nll->value + "'", poi, constraints, std::move(data)), {}, {}, {}, {}, std::nullopt};
   for (int i = 0; i < objective.size(); ++i)
     built.parameters.push_back({objective.name(i), "parameter", constraints[static_cast<std::size_t>(i)]});
   built.description = "C++ NLL '" + m.nll->value + "' (" + definition->description + "): " + std::to_string(objective.size()) +
@@ -424,7 +424,7 @@ fit::FitOptions plan(const Config& c, const FitSetup& m, const fit::Objective& o
 
 FitSetup histfactory_setup(std::shared_ptr<const likelihood::Model> model, const std::string& name) {
   const likelihood::Model& mod = *model;
-  FitSetup built{infer::Model(model), {}, {}, {}, mod.warnings()};
+  FitSetup built{infer::Model(model), {}, {}, {}, mod.warnings(), std::nullopt};
   for (std::size_t i = 0; i < mod.size(); ++i) {
     const auto& p = mod.parameters()[i];
     built.parameters.push_back({p.name, std::string(likelihood::to_string(p.type)), built.model.constraints()[i]});
