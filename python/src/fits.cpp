@@ -8,6 +8,7 @@
 #include <array>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <utility>
 
 #include "bindings.hpp"
@@ -31,7 +32,11 @@ struct FitRun {
   configs::FitSetup setup;
   fit::FitResult result;
   configs::RunTiming timing;
-  configs::Report report() const { return {config, setup, result, timing, nullptr}; }
+  /// Yields, goodness of fit and breakdown, as `hessfit fit` computes them after the fit.
+  std::optional<configs::PostfitResults> postfit;
+  configs::Report report() const {
+    return {config, setup, result, timing, nullptr, nullptr, postfit ? &*postfit : nullptr};
+  }
   nlohmann::json json() const { return configs::results_json(report()); }
 };
 
@@ -227,11 +232,12 @@ std::shared_ptr<FitRun> run(const Model& model, py::handle minos, py::handle sca
   u.impacts = impacts_of(impacts);
 
   configs::FitSetup setup = prepare(config, model);
-  auto r = std::make_shared<FitRun>(FitRun{std::move(config), std::move(setup), {}, {}});
+  auto r = std::make_shared<FitRun>(FitRun{std::move(config), std::move(setup), {}, {}, std::nullopt});
   r->timing.load = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   {
     py::gil_scoped_release release;
     r->result = configs::run_fit(r->setup);
+    r->postfit = configs::run_postfit(r->config, r->setup, r->result);
   }
   r->timing.total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
