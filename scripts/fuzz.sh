@@ -6,6 +6,9 @@
 #   bash scripts/fuzz.sh                 # 60 s per harness
 #   bash scripts/fuzz.sh 600             # 10 min per harness
 #   bash scripts/fuzz.sh 0 1000000       # 10^6 executions per harness, however long it takes
+#   HESSFIT_FUZZ_HARNESSES="config set" bash scripts/fuzz.sh 0 1000000   # some harnesses only
+# On a shared machine run it as `nice -n 19 bash scripts/fuzz.sh ...`; the build uses
+# HESSFIT_FUZZ_JOBS (default 2) processes.
 # A finding is written to build-fuzz/findings/<harness>/; add it to fuzz/regressions/<harness>/
 # once fixed. Record campaign sizes in fuzz/README.md.
 set -euo pipefail
@@ -14,10 +17,11 @@ seconds=${1:-60}
 runs=${2:--1}
 build=${HESSFIT_FUZZ_BUILD_DIR:-build-fuzz}
 shared=${HESSFIT_SHARED_DATA_DIR:-../shared/data}/histfactory
-harnesses=(workspace patchset config set)
+read -r -a harnesses <<< "${HESSFIT_FUZZ_HARNESSES:-workspace patchset config set}"
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-14 -DHESSFIT_FUZZ=ON \
-  -DHESSFIT_SANITIZE=address,undefined -DHESSFIT_BUILD_TESTS=OFF -DHESSFIT_BUILD_BENCH=OFF -DHESSFIT_BUILD_EXAMPLES=OFF
-cmake --build "$build" -j"$(nproc)" --target "${harnesses[@]/#/hessfit_fuzz_}"
+  -DHESSFIT_SANITIZE=address,undefined -DHESSFIT_BUILD_TESTS=OFF -DHESSFIT_BUILD_BENCH=OFF -DHESSFIT_BUILD_EXAMPLES=OFF \
+  -DHESSFIT_PYTHON=OFF
+cmake --build "$build" -j"${HESSFIT_FUZZ_JOBS:-2}" --target "${harnesses[@]/#/hessfit_fuzz_}"
 
 seeds=$build/seeds
 rm -rf "$seeds"
@@ -25,7 +29,9 @@ mkdir -p "$seeds"/{workspace,patchset,config,set}
 python3 fuzz/make_seeds.py "$shared" "$seeds"
 cp configs/examples/*.yaml configs/examples/user_nll/*.yaml "$seeds/config/"
 cp likelihood/examples/*.json "$seeds/workspace/"
-for h in "${harnesses[@]}"; do cp fuzz/regressions/$h/* "$seeds/$h/"; done
+cp fuzz/seeds/patchset/* "$seeds/patchset/"
+cp fuzz/seeds/set/* "$seeds/set/"
+for h in workspace patchset config set; do cp fuzz/regressions/$h/* "$seeds/$h/"; done
 
 status=0
 for h in "${harnesses[@]}"; do

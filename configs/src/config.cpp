@@ -24,6 +24,7 @@ std::string to_string(Plot plot) {
     case Plot::kContours: return "contours";
     case Plot::kImpacts: return "impacts";
     case Plot::kCls: return "cls";
+    case Plot::kYields: return "yields";
   }
   return "?";
 }
@@ -34,7 +35,11 @@ namespace {
 
 using detail::Node;
 
-const std::vector<std::string> kTopKeys{"version", "title", "model", "parameters", "fit", "uncertainties", "inference", "output"};
+const std::vector<std::string> kTopKeys{"version", "title", "model", "parameters", "fit", "uncertainties", "inference", "toys", "output"};
+const std::vector<std::string> kToysKeys{"ntoys", "seed", "test_statistic", "hypotest", "limit", "significance",
+                                         "pulls", "gof", "cls_accuracy", "max_toys"};
+const std::vector<std::string> kToysLimitKeys{"cl", "grid"};
+const std::vector<std::string> kToysPullKeys{"parameters", "minos"};
 const std::vector<std::string> kInferenceKeys{"test_statistic", "asimov", "hypotest", "limit", "significance"};
 const std::vector<std::string> kLimitKeys{"cl", "scan"};
 const std::vector<std::string> kLimitScanKeys{"range", "points"};
@@ -43,17 +48,19 @@ const std::vector<std::string> kModelKeys{"workspace", "measurement", "patchset"
                                           "interpolation", "nll", "parameters", "data"};
 const std::vector<std::string> kInterpolationKeys{"normsys", "histosys"};
 const std::vector<std::string> kOverrideKeys{"init", "bounds", "fixed"};
-const std::vector<std::string> kFitKeys{"minimizer", "tolerance", "max_iterations", "threads", "max_restarts", "hessian"};
+const std::vector<std::string> kFitKeys{"minimizer", "tolerance", "max_iterations", "threads", "max_restarts", "hessian",
+                                        "background_only", "channels"};
 const std::vector<std::string> kHessianStorages{"auto", "dense", "sparse"};
-const std::vector<std::string> kUncertaintyKeys{"cl", "minos", "scans", "contours", "impacts"};
+const std::vector<std::string> kUncertaintyKeys{"cl", "minos", "scans", "contours", "impacts", "breakdown"};
+const std::vector<std::string> kBreakdownKeys{"groups", "minos"};
 const std::vector<std::string> kScanKeys{"parameter", "range", "points", "width"};
 const std::vector<std::string> kContourKeys{"parameters", "cl", "points"};
 const std::vector<std::string> kImpactKeys{"poi", "parameters", "prefit"};
 const std::vector<std::string> kOutputKeys{"directory", "formats", "plots", "correlation_max_parameters",
-                                           "impacts_max_parameters", "full_covariance"};
+                                           "impacts_max_parameters", "full_covariance", "yields", "bin_edges"};
 const std::vector<std::string> kMinimizers{"auto", "newton", "lbfgs", "bfgs"};
 const std::vector<std::string> kFormats{"text", "json", "markdown"};
-const std::vector<std::string> kPlots{"pulls", "correlation", "scans", "contours", "impacts", "cls"};
+const std::vector<std::string> kPlots{"pulls", "correlation", "scans", "contours", "impacts", "cls", "yields"};
 
 std::string join(const std::vector<std::string>& words, const std::string& sep = ", ") {
   std::string out;
@@ -421,6 +428,10 @@ void read_fit(Reader& r, const Node* node, FitConfig& f) {
   if (const Node* n = node->find("max_restarts")) {
     if (auto v = r.integer(*n, "fit.max_restarts", 0, 100)) f.max_restarts = *v;
   }
+  if (const Node* n = node->find("background_only")) {
+    if (auto v = r.boolean(*n, "fit.background_only")) f.background_only = *v;
+  }
+  if (const Node* n = node->find("channels")) f.channels = r.names(*n, "fit.channels");
 }
 
 // --- uncertainties ------------------------------------------------------------------------
@@ -560,6 +571,34 @@ void read_uncertainties(Reader& r, const Node* node, UncertaintiesConfig& u) {
       r.d.error(n->where, "'uncertainties.impacts' must be true, false or {poi: name, parameters: [...], prefit: true}, got " + n->describe());
     }
   }
+  if (const Node* n = node->find("breakdown")) {
+    BreakdownConfig& b = u.breakdown;
+    b.where = n->where;
+    if (n->is_scalar()) {
+      if (auto v = r.boolean(*n, "uncertainties.breakdown")) b.enabled = *v;
+    } else if (n->is_map()) {
+      if (r.keys(*n, "uncertainties.breakdown", kBreakdownKeys)) {
+        if (const Node* g = n->find("groups")) {
+          if (!g->is_map()) {
+            r.d.error(g->where, "'uncertainties.breakdown.groups' must map group names to parameter names/globs ({JES: [\"JET_*\"]}), got " +
+                                    g->describe());
+          } else {
+            for (std::size_t i = 0; i < g->keys.size(); ++i) {
+              const std::string w = "uncertainties.breakdown.groups." + g->keys[i];
+              BreakdownGroupConfig group{{g->keys[i], g->key_where[i]}, r.names(g->items[i], w)};
+              if (group.patterns.empty()) r.d.error(g->items[i].where, "'" + w + "' names no parameters");
+              b.groups.push_back(std::move(group));
+            }
+          }
+        }
+        if (const Node* m = n->find("minos")) {
+          if (auto v = r.boolean(*m, "uncertainties.breakdown.minos")) b.minos = *v;
+        }
+      }
+    } else if (!n->is_null()) {
+      r.d.error(n->where, "'uncertainties.breakdown' must be true, false or {groups: {name: [parameters]}, minos: false}, got " + n->describe());
+    }
+  }
   for (auto& c : u.contours)
     if (c.cl.empty()) c.cl = {u.cl};
 }
@@ -626,6 +665,89 @@ void read_inference(Reader& r, const Node* node, InferenceConfig& inf) {
     r.d.error(inf.limit.where, "'inference.limit' needs a CLs test statistic (qtilde or q), not 'q0' (a discovery test)");
 }
 
+// --- toys ---------------------------------------------------------------------------------
+
+void read_toys(Reader& r, const Node* node, ToysConfig& t) {
+  if (node == nullptr) return;
+  t.where = node->where;
+  if (!r.keys(*node, "toys", kToysKeys)) return;
+  if (const Node* n = node->find("ntoys")) {
+    if (auto v = r.integer(*n, "toys.ntoys", 1, 100000000)) t.ntoys = *v;
+  }
+  if (const Node* n = node->find("seed")) {
+    if (auto v = r.number(*n, "toys.seed")) {
+      if (*v < 0 || *v > 9007199254740992.0 || std::floor(*v) != *v)
+        r.d.error(n->where, "'toys.seed' must be a whole number between 0 and 2^53, got " + n->scalar);
+      else t.seed = static_cast<std::uint64_t>(*v);
+    }
+  }
+  if (const Node* n = node->find("test_statistic")) {
+    if (auto s = r.choice(*n, "toys.test_statistic", {"qtilde", "q", "q0"})) t.test_statistic = *infer::parse_test_statistic(*s);
+  }
+  if (const Node* n = node->find("hypotest")) {
+    if (n->is_sequence()) {
+      if (n->items.empty()) r.d.error(n->where, "'toys.hypotest' must not be empty: give the POI values to test");
+      for (std::size_t i = 0; i < n->items.size(); ++i)
+        if (auto v = r.number(n->items[i], "toys.hypotest[" + std::to_string(i) + "]")) t.hypotest.push_back({*v, n->items[i].where});
+    } else if (auto v = r.number(*n, "toys.hypotest")) {
+      t.hypotest.push_back({*v, n->where});
+    }
+  }
+  if (const Node* n = node->find("limit")) {
+    t.limit_where = n->where;
+    if (n->is_scalar()) {
+      if (auto b = r.boolean(*n, "toys.limit")) t.limit = *b;
+    } else if (n->is_map()) {
+      t.limit = true;
+      if (r.keys(*n, "toys.limit", kToysLimitKeys)) {
+        if (const Node* c = n->find("cl")) {
+          if (auto v = r.number_in(*c, "toys.limit.cl", 0.0, 1.0, true, true, "a confidence level between 0 and 1 (e.g. 0.95)")) t.cl = *v;
+        }
+        if (const Node* g = n->find("grid")) {
+          if (r.keys(*g, "toys.limit.grid", kLimitScanKeys)) {
+            if (const Node* p = g->find("range")) {
+              if (auto v = r.interval(*p, "toys.limit.grid.range")) t.grid_range = Located<std::array<double, 2>>{*v, p->where};
+            }
+            if (const Node* p = g->find("points")) {
+              if (auto v = r.integer(*p, "toys.limit.grid.points", 2, 1000)) t.grid_points = *v;
+            }
+          }
+        }
+      }
+    } else if (!n->is_null()) {
+      r.d.error(n->where, "'toys.limit' must be true, false or {cl: 0.95, grid: {range: [lo, hi], points: n}}, got " + n->describe());
+    }
+  }
+  if (const Node* n = node->find("significance")) {
+    t.significance_where = n->where;
+    if (auto b = r.boolean(*n, "toys.significance")) t.significance = *b;
+  }
+  if (const Node* n = node->find("pulls")) {
+    if (n->is_scalar()) {
+      if (auto b = r.boolean(*n, "toys.pulls")) t.pulls = *b;
+    } else if (n->is_map()) {
+      t.pulls = true;
+      if (r.keys(*n, "toys.pulls", kToysPullKeys)) {
+        if (const Node* p = n->find("parameters")) t.pull_parameters = r.names(*p, "toys.pulls.parameters");
+        if (const Node* p = n->find("minos")) {
+          if (auto b = r.boolean(*p, "toys.pulls.minos")) t.pull_minos = *b;
+        }
+      }
+    } else if (!n->is_null()) {
+      r.d.error(n->where, "'toys.pulls' must be true, false or {parameters: [names], minos: false}, got " + n->describe());
+    }
+  }
+  if (const Node* n = node->find("gof")) {
+    if (auto b = r.boolean(*n, "toys.gof")) t.gof = *b;
+  }
+  if (const Node* n = node->find("cls_accuracy")) {
+    if (auto v = r.number_in(*n, "toys.cls_accuracy", 0.0, 1.0, false, true, "between 0 (off) and 1, e.g. 0.005")) t.cls_accuracy = *v;
+  }
+  if (const Node* n = node->find("max_toys")) {
+    if (auto v = r.integer(*n, "toys.max_toys", 1, 100000000)) t.max_toys = *v;
+  }
+}
+
 // --- output -------------------------------------------------------------------------------
 
 template <class Apply>
@@ -667,7 +789,8 @@ void read_output(Reader& r, const Node* node, const std::filesystem::path& base,
       o.plots.push_back(p == "pulls" ? Plot::kPulls : p == "correlation" ? Plot::kCorrelation : p == "scans" ? Plot::kScans
                                                     : p == "contours"  ? Plot::kContours
                                                     : p == "impacts"   ? Plot::kImpacts
-                                                                       : Plot::kCls);
+                                                    : p == "cls"       ? Plot::kCls
+                                                                       : Plot::kYields);
     });
   }
   if (const Node* n = node->find("correlation_max_parameters")) {
@@ -678,6 +801,38 @@ void read_output(Reader& r, const Node* node, const std::filesystem::path& base,
   }
   if (const Node* n = node->find("full_covariance")) {
     if (auto v = r.boolean(*n, "output.full_covariance")) o.full_covariance = *v;
+  }
+  if (const Node* n = node->find("yields")) {
+    if (auto v = r.boolean(*n, "output.yields")) o.yields = *v;
+  }
+  if (const Node* n = node->find("bin_edges")) {
+    if (!n->is_map()) {
+      r.d.error(n->where, "'output.bin_edges' must map channel names to bin edges ({SR: [0, 50, 100]}), got " + n->describe());
+    } else {
+      for (std::size_t i = 0; i < n->keys.size(); ++i) {
+        const Node& e = n->items[i];
+        const std::string w = "output.bin_edges." + n->keys[i];
+        std::vector<double> edges;
+        if (!e.is_sequence() || e.items.size() < 2) {
+          r.d.error(e.where, "'" + w + "' must be a list of at least 2 bin edges, got " + e.describe());
+          continue;
+        }
+        bool ok = true;
+        for (std::size_t k = 0; k < e.items.size(); ++k) {
+          auto v = r.number_in(e.items[k], w + "[" + std::to_string(k) + "]", -1e300, 1e300, false, false, "a finite number");
+          if (!v) {
+            ok = false;
+            continue;
+          }
+          if (!edges.empty() && !(*v > edges.back())) {
+            r.d.error(e.items[k].where, "'" + w + "' must ascend: " + e.items[k].scalar + " follows " + e.items[k - 1].scalar);
+            ok = false;
+          }
+          edges.push_back(*v);
+        }
+        if (ok) o.bin_edges.push_back({{n->keys[i], n->key_where[i]}, edges});
+      }
+    }
   }
 }
 
@@ -706,6 +861,11 @@ Config read_config(const Node& root, const std::string& source, const std::files
   read_fit(r, root.find("fit"), c.fit);
   read_uncertainties(r, root.find("uncertainties"), c.uncertainties);
   read_inference(r, root.find("inference"), c.inference);
+  read_toys(r, root.find("toys"), c.toys);
+  if (c.toys.requested() && !c.toys.test_statistic) c.toys.test_statistic = c.inference.test_statistic;
+  if (c.toys.limit && c.toys.test_statistic.value_or(c.inference.test_statistic) != infer::TestStatistic::kQTildeMu &&
+      c.toys.test_statistic.value_or(c.inference.test_statistic) != infer::TestStatistic::kQMu)
+    d.error(c.toys.limit_where, "'toys.limit' needs a CLs test statistic (qtilde or q)");
   read_output(r, root.find("output"), output_base, c.output);
   return c;
 }
@@ -855,6 +1015,21 @@ nlohmann::json to_json(const Config& c) {
                {"parameters", names.empty() ? json("all constrained") : names},
                {"prefit", c.uncertainties.impacts.prefit}};
   }
+  json breakdown = c.uncertainties.breakdown.enabled;
+  if (c.uncertainties.breakdown.enabled) {
+    json groups = json::object();
+    for (const auto& g : c.uncertainties.breakdown.groups) {
+      json names = json::array();
+      for (const auto& p : g.patterns) names.push_back(p.value);
+      groups[g.name.value] = names;
+    }
+    breakdown = {{"groups", c.uncertainties.breakdown.groups.empty() ? json("by modifier type") : groups},
+                 {"minos", c.uncertainties.breakdown.minos}};
+  }
+  json fit_channels = json::array();
+  for (const auto& ch : c.fit.channels) fit_channels.push_back(ch.value);
+  json bin_edges = json::object();
+  for (const auto& [name, edges] : c.output.bin_edges) bin_edges[name.value] = edges;
   json inference = nullptr;
   if (c.inference.requested()) {
     json values = json::array();
@@ -876,6 +1051,31 @@ nlohmann::json to_json(const Config& c) {
                  {"limit", limit},
                  {"significance", c.inference.significance}};
   }
+  json toys = nullptr;
+  if (c.toys.requested()) {
+    json values = json::array();
+    for (const auto& v : c.toys.hypotest) values.push_back(v.value);
+    json limit = false;
+    if (c.toys.limit)
+      limit = {{"cl", c.toys.cl},
+               {"grid",
+                {{"range", c.toys.grid_range ? json{c.toys.grid_range->value[0], c.toys.grid_range->value[1]} : json("auto")},
+                 {"points", c.toys.grid_points}}}};
+    json pull_names = json::array();
+    for (const auto& n : c.toys.pull_parameters) pull_names.push_back(n.value);
+    toys = {{"ntoys", c.toys.ntoys},
+            {"seed", c.toys.seed},
+            {"test_statistic", infer::to_string(c.toys.test_statistic.value_or(c.inference.test_statistic))},
+            {"hypotest", values},
+            {"limit", limit},
+            {"significance", c.toys.significance},
+            {"pulls", c.toys.pulls ? json{{"parameters", pull_names.empty() ? json("all free") : pull_names},
+                                          {"minos", c.toys.pull_minos}}
+                                   : json(false)},
+            {"gof", c.toys.gof},
+            {"cls_accuracy", c.toys.cls_accuracy},
+            {"max_toys", c.toys.max_toys}};
+  }
   json formats = json::array();
   if (c.output.text) formats.push_back("text");
   if (c.output.json) formats.push_back("json");
@@ -894,17 +1094,27 @@ nlohmann::json to_json(const Config& c) {
             {"max_iterations", c.fit.max_iterations},
             {"threads", c.fit.threads},
             {"max_restarts", c.fit.max_restarts},
-            {"hessian", fit::to_string(c.fit.hessian)}}},
+            {"hessian", fit::to_string(c.fit.hessian)},
+            {"background_only", c.fit.background_only},
+            {"channels", fit_channels}}},
           {"uncertainties",
-           {{"cl", c.uncertainties.cl}, {"minos", minos}, {"scans", scans}, {"contours", contours}, {"impacts", impacts}}},
+           {{"cl", c.uncertainties.cl},
+            {"minos", minos},
+            {"scans", scans},
+            {"contours", contours},
+            {"impacts", impacts},
+            {"breakdown", breakdown}}},
           {"inference", inference},
+          {"toys", toys},
           {"output",
            {{"directory", c.output.directory.generic_string()},
             {"formats", formats},
             {"plots", plots},
             {"correlation_max_parameters", c.output.correlation_max_parameters},
             {"impacts_max_parameters", c.output.impacts_max_parameters},
-            {"full_covariance", c.output.full_covariance}}}};
+            {"full_covariance", c.output.full_covariance},
+            {"yields", c.output.yields},
+            {"bin_edges", bin_edges}}}};
 }
 
 }  // namespace hessfit::configs

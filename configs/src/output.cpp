@@ -28,7 +28,6 @@ namespace hessfit::configs {
 
 namespace {
 
-constexpr const char* kManifest = ".hessfit-report";
 constexpr const char* kStagingPrefix = ".hessfit-staging-";
 
 std::string error_text(int error) { return std::strerror(error); }
@@ -180,10 +179,14 @@ class Staging {
 
 }  // namespace
 
-void write_report_set(const std::filesystem::path& directory, const std::vector<ReportFile>& files) {
+void write_report_set(const std::filesystem::path& directory, const std::vector<ReportFile>& files, const std::string& manifest_name) {
+  std::set<std::string> names;
   for (const auto& f : files)
-    if (f.name.empty() || f.name[0] == '.' || f.name.find('/') != std::string::npos || f.name.size() > kMaxFileNameBytes)
-      throw std::logic_error("write_report_set: bad file name '" + f.name + "'");
+    if (f.name.empty() || f.name[0] == '.' || f.name.find('/') != std::string::npos || f.name.size() > kMaxFileNameBytes ||
+        !names.insert(f.name).second)
+      throw std::logic_error("write_report_set: bad or repeated file name '" + f.name + "'");
+  if (manifest_name.size() < 2 || manifest_name[0] != '.' || manifest_name.find('/') != std::string::npos)
+    throw std::logic_error("write_report_set: bad manifest name '" + manifest_name + "'");
   std::filesystem::create_directories(directory);
   const std::string dir = directory.string();
   remove_stale_temporaries(dir);
@@ -205,10 +208,10 @@ void write_report_set(const std::filesystem::path& directory, const std::vector<
     }
     fault_point("stage" + std::to_string(staged));
     stop_if_interrupted();
-    write_new_file(staging.path() + "/" + kManifest, manifest);
+    write_new_file(staging.path() + "/" + manifest_name, manifest);
     stop_if_interrupted();
 
-    const std::vector<std::string> old = read_manifest(dir + "/" + kManifest);
+    const std::vector<std::string> old = read_manifest(dir + "/" + manifest_name);
     {
       SignalsBlocked blocked;
       std::size_t renamed = 0;
@@ -218,7 +221,7 @@ void write_report_set(const std::filesystem::path& directory, const std::vector<
           throw std::runtime_error("cannot move '" + f.name + "' into '" + dir + "': " + error_text(errno));
         ++renamed;
       }
-      ::rename((staging.path() + "/" + kManifest).c_str(), (dir + "/" + kManifest).c_str());
+      ::rename((staging.path() + "/" + manifest_name).c_str(), (dir + "/" + manifest_name).c_str());
       std::set<std::string> current;
       for (const auto& f : files) current.insert(f.name);
       for (const auto& name : old)
@@ -237,23 +240,14 @@ ReportInterrupted::ReportInterrupted(int signal_number)
     : std::runtime_error(std::string("interrupted by ") + (signal_number == SIGINT ? "SIGINT" : signal_number == SIGTERM ? "SIGTERM" : "a signal")),
       signal_(signal_number) {}
 
-void write_file_atomically(const std::filesystem::path& path, const std::string& content) {
-  // A unique temporary beside the target (same file system, so rename() is atomic).
-  std::string temp = path.string() + ".tmp-XXXXXX";
-  const int fd = ::mkstemp(temp.data());
-  if (fd < 0) throw std::runtime_error("cannot create a temporary file for '" + path.string() + "': " + std::strerror(errno));
-  const int saved = write_all(fd, content);
-  bool ok = saved == 0;
-  const mode_t mask = ::umask(0);  // mkstemp makes 0600; give the file the usual 0666 & ~umask
-  ::umask(mask);
-  ok = ok && ::fchmod(fd, 0666 & ~mask) == 0;
-  ok = ok && ::fsync(fd) == 0;
-  ok = (::close(fd) == 0) && ok;
-  if (!ok || ::rename(temp.c_str(), path.c_str()) != 0) {
-    const std::string reason = std::strerror(ok ? errno : saved);
-    ::unlink(temp.c_str());
-    throw std::runtime_error("cannot write '" + path.string() + "': " + reason);
-  }
+std::string unique_file_name(std::set<std::string>& used, const std::string& name) {
+  const auto dot = name.rfind('.');
+  const std::string stem = dot == std::string::npos ? name : name.substr(0, dot);
+  const std::string extension = dot == std::string::npos ? std::string{} : name.substr(dot);
+  std::string candidate = name;
+  for (int k = 2; used.contains(candidate); ++k) candidate = stem + "_" + std::to_string(k) + extension;
+  used.insert(candidate);
+  return candidate;
 }
 
 std::string file_stem(const std::string& name) {

@@ -202,7 +202,7 @@ json results_json(const Report& report) {
   for (const auto& i : r.minos.intervals) minos_names.push_back(i.name);
 
   const auto& t = r.timing;
-  return {{"schema", "hessfit.fit-results"},
+  json out = {{"schema", "hessfit.fit-results"},
           {"schema_version", kResultsSchemaVersion},
           {"hessfit_version", HESSFIT_CONFIGS_VERSION},
           {"title", report.config.title},
@@ -222,6 +222,7 @@ json results_json(const Report& report) {
           {"contours", contours},
           {"impacts", impacts},
           {"inference", report.inference != nullptr ? json(to_json(*report.inference)) : json(nullptr)},
+          {"toys", report.toys != nullptr ? json(to_json(*report.toys)) : json(nullptr)},
           {"warnings", s.warnings},
           {"timing",
            {{"load", report.timing.load},
@@ -233,9 +234,13 @@ json results_json(const Report& report) {
             {"impacts", t.impacts},
             {"fit_total", t.total},
             {"inference", report.inference != nullptr ? report.inference->time_seconds : 0.0},
+            {"toys", report.toys != nullptr ? report.toys->time_seconds : 0.0},
             {"report", report.timing.report},
             {"total", report.timing.total}}},
           {"config", to_json(report.config)}};
+  out["timing"]["postfit"] = report.postfit != nullptr ? report.postfit->time_seconds : 0.0;
+  if (report.postfit != nullptr) add_json(*report.postfit, out);
+  return out;
 }
 
 }  // namespace hessfit::configs

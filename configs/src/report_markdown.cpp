@@ -139,6 +139,12 @@ std::string markdown_report(const Report& report, const std::vector<PlotFile>& p
     embed(Plot::kImpacts);
   }
 
+  if (report.postfit != nullptr) {
+    md << "\n" << markdown_sections(*report.postfit);
+    for (const auto& p : plots)
+      if (p.kind == Plot::kYields) md << "![" << p.title << "](" << p.file_name << ")\n\n";
+  }
+
   if (report.inference != nullptr) {
     const InferenceResults& inf = *report.inference;
     md << "\n## Hypothesis tests\n\nAsymptotic formulae (Cowan et al. 2011) with pyhf's conventions: test statistic "
@@ -175,6 +181,13 @@ std::string markdown_report(const Report& report, const std::vector<PlotFile>& p
          << format_spec("{:.4g}", sg.expected.p0) << " | " << format_spec("{:.4g}", sg.expected.z) << " |\n";
     }
     if (!inf.ok()) md << "\n**Problems:** " << inf.problems() << "\n";
+  }
+
+  if (report.toys != nullptr) {
+    md << "\n## Toys\n\nPseudo-experiments (per-toy values in `toys.json`); p-values are fractions of the toys whose fits "
+          "converged, ties counted, with binomial errors; failed fits are counted, never dropped silently.\n\n```\n"
+       << text_summary(*report.toys) << "```\n";
+    for (const auto& [file, svg] : toy_plots(*report.toys)) md << "\n![" << file << "](" << file << ")\n";
   }
 
   const auto& t = r.timing;

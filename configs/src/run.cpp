@@ -182,8 +182,33 @@ int run_fit_command(const RunOptions& options, std::ostream& out, std::ostream& 
     }
   }
 
+  std::optional<PostfitResults> postfit;
+  {
+    ProgressLine line(err, show_progress);
+    line.step("yields, goodness of fit and uncertainty breakdown");
+    try {
+      postfit = run_postfit(config, *setup, result);
+    } catch (const std::exception& e) {
+      line.stop();
+      err << "hessfit fit: the yields, goodness of fit or breakdown failed: " << e.what() << "\nnothing was written\n";
+      return kExitNumerical;
+    }
+  }
+
+  std::optional<ToysResults> toys;
+  if (config.toys.requested()) {
+    try {
+      infer::InferenceOptions fits = inference_options(config);
+      toys = run_toys(*setup, config.toys, fits, toy_progress_line(err, show_progress));
+    } catch (const std::exception& e) {
+      err << "hessfit fit: the toys failed: " << e.what() << "\nnothing was written\n";
+      return kExitNumerical;
+    }
+  }
+
   const auto t_report = Clock::now();
-  Report report{config, *setup, result, {load_seconds, 0.0, 0.0}, inference ? &*inference : nullptr};
+  Report report{config, *setup, result, {load_seconds, 0.0, 0.0}, inference ? &*inference : nullptr, toys ? &*toys : nullptr,
+                &*postfit};
   std::vector<PlotFile> plots = make_plots(report);
   const std::string summary = text_summary(report);
   std::string markdown = config.output.markdown ? markdown_report(report, plots) : std::string{};
@@ -197,6 +222,10 @@ int run_fit_command(const RunOptions& options, std::ostream& out, std::ostream& 
   if (config.output.markdown) files.push_back({"report.md", markdown});
   if (config.output.text) files.push_back({"summary.txt", summary});
   for (const auto& p : plots) files.push_back({p.file_name, p.svg});
+  if (toys) {
+    files.push_back({"toys.json", per_toy_json(*toys).dump() + "\n"});
+    for (auto& [file, svg] : toy_plots(*toys)) files.push_back({std::move(file), std::move(svg)});
+  }
   try {
     write_report_set(config.output.directory, files);
   } catch (const ReportInterrupted& e) {
@@ -220,7 +249,10 @@ int run_fit_command(const RunOptions& options, std::ostream& out, std::ostream& 
   if (!fit_ok) err << "hessfit fit: " << result.problems() << "\n";
   const bool inference_ok = !inference || inference->ok();
   if (!inference_ok) err << "hessfit fit: " << inference->problems() << "\n";
-  return fit_ok && inference_ok ? kExitOk : kExitNumerical;
+  if (!postfit->ok()) err << "hessfit fit: warning: " << postfit->problems() << "\n";
+  const bool toys_ok = !toys || toys->ok();
+  if (!toys_ok) err << "hessfit fit: " << toys->problems() << "\n";
+  return fit_ok && inference_ok && toys_ok ? kExitOk : kExitNumerical;
 }
 
 }  // namespace hessfit::configs

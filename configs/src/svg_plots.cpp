@@ -521,15 +521,8 @@ std::vector<PlotFile> make_plots(const Report& report) {
     if (auto p = pulls_plot(rows)) plots.push_back(std::move(*p));
   if (o.has(Plot::kCorrelation))
     if (auto p = correlation_plot(report)) plots.push_back(std::move(*p));
-  std::set<std::string> used;
-  auto unique_name = [&](std::string stem) {
-    std::string name = stem + ".svg";
-    for (int k = 2; used.contains(name); ++k) name = stem + "_" + std::to_string(k) + ".svg";
-    used.insert(name);
-    return name;
-  };
   if (o.has(Plot::kScans))
-    for (const auto& s : report.result.scans) plots.push_back(scan_plot(report, s, unique_name("scan_" + file_stem(s.name))));
+    for (const auto& s : report.result.scans) plots.push_back(scan_plot(report, s, "scan_" + file_stem(s.name) + ".svg"));
   if (o.has(Plot::kContours)) {
     // One plot per parameter pair, all its confidence levels together.
     std::vector<std::vector<const fit::Contour*>> groups;
@@ -539,12 +532,17 @@ std::vector<PlotFile> make_plots(const Report& report) {
       else g->push_back(&k);
     }
     for (const auto& g : groups)
-      plots.push_back(contour_plot(report, g, unique_name("contour_" + file_stem(g.front()->x_name) + "_" + file_stem(g.front()->y_name))));
+      plots.push_back(contour_plot(report, g, "contour_" + file_stem(g.front()->x_name) + "_" + file_stem(g.front()->y_name) + ".svg"));
   }
   if (o.has(Plot::kImpacts))
     if (auto p = impacts_plot(report, rows)) plots.push_back(std::move(*p));
   if (o.has(Plot::kCls) && report.inference != nullptr)
     if (auto p = cls_plot(*report.inference)) plots.push_back(std::move(*p));
+  if (o.has(Plot::kYields))
+    for (auto& p : detail::yield_plots(report)) plots.push_back(std::move(p));
+  // Names that file_stem() made equal ("a b", "a_b") become two files (report.md links them).
+  std::set<std::string> used;
+  for (auto& p : plots) p.file_name = unique_file_name(used, p.file_name);
   return plots;
 }
 

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include "hessfit/common/input.hpp"
@@ -14,6 +15,7 @@
 #include <charconv>
 #include <limits>
 #include <numeric>
+#include <sstream>
 #include <tuple>
 #include <unordered_map>
 
@@ -108,6 +110,24 @@ Location location_of(const YAML::Mark& mark, const std::string& source) {
   if (mark.is_null()) return {source, 0, 0};
   return {source, mark.line + 1, mark.column + 1};
 }
+
+/// Where the documents of a YAML stream start, found without building them. yaml-cpp's LoadAll
+/// loops for ever on a ',' after a top-level flow collection (`[1],`: an endless run of empty
+/// documents at the ',', memory growing without bound); a document that starts where the previous
+/// one started is that case.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> marks;
+  void OnDocumentStart(const YAML::Mark& mark) override { marks.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
 
 /// The conversion of one document: aliases are expanded here (yaml-cpp shares aliased nodes), so
 /// a cycle (`a: &x [*x]`) must be refused and the expanded size bounded ("billion laughs": nine
@@ -206,16 +226,28 @@ Node parse_yaml(const std::string& text, const std::string& source, Diagnostics&
     return empty;
   }
   try {
-    const std::vector<YAML::Node> documents = YAML::LoadAll(text);
-    if (documents.empty()) return empty;
-    if (documents.size() > 1) {
-      diagnostics.error(location_of(documents[1].Mark(), source),
-                        "the file holds " + std::to_string(documents.size()) +
+    // Count the documents first (YAML::LoadAll would never return on `[1],`), then load the one.
+    std::istringstream stream(text);
+    YAML::Parser parser(stream);
+    DocumentStarts starts;
+    while (parser.HandleNextDocument(starts)) {
+      const auto& m = starts.marks;
+      if (m.size() >= 2 && m[m.size() - 1].pos == m[m.size() - 2].pos) {
+        const YAML::Mark& at = m[m.size() - 2];
+        const char c = at.pos >= 0 && static_cast<std::size_t>(at.pos) < text.size() ? text[static_cast<std::size_t>(at.pos)] : ' ';
+        diagnostics.error(location_of(at, source), fmt::format("invalid YAML: unexpected '{}' after the end of the document", c));
+        return empty;
+      }
+    }
+    if (starts.marks.empty()) return empty;
+    if (starts.marks.size() > 1) {
+      diagnostics.error(location_of(starts.marks[1], source),
+                        "the file holds " + std::to_string(starts.marks.size()) +
                             " YAML documents (separated by '---'); a config is one document");
       return empty;
     }
     Converter converter{source, diagnostics, max_yaml_nodes(text.size())};
-    Node n = converter.convert(documents.front());
+    Node n = converter.convert(YAML::Load(text));
     if (converter.stopped) return empty;
     if (n.is_null()) n.where = {source, 0, 0};
     return n;

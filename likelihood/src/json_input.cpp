@@ -8,6 +8,7 @@
 
 #include "hessfit/common/input.hpp"
 #include "hessfit/likelihood/error.hpp"
+#include "hessfit/likelihood/json_input.hpp"
 #include "hessfit/likelihood/workspace.hpp"
 
 namespace hessfit::likelihood {
@@ -161,5 +162,9 @@ nlohmann::json read_json_file(const std::filesystem::path& path, const JsonLimit
   }
   return parse_json(text, path.string(), limits);
 }
+
+nlohmann::json read_json_file(const std::filesystem::path& path) { return read_json_file(path, JsonLimits{}); }
+
+nlohmann::json parse_json(std::string_view text, const std::string& source) { return parse_json(text, source, JsonLimits{}); }
 
 }  // namespace hessfit::likelihood

@@ -39,6 +39,10 @@ std::string value_text(const PatchValue& v) {
   return quote(std::get<std::string>(v));
 }
 
+/// A patched workspace may be at most this many times the size of the workspace and the patch
+/// together (plus 64 KiB): more means a patch that multiplies the document (repeated `copy`).
+constexpr std::size_t kMaxPatchGrowth = 4;
+
 /// The size of a JSON value in bytes as written compactly, roughly: one per value plus the
 /// characters of strings and keys (iterative: patched documents may nest deeply).
 std::size_t json_size(const json& root) {

@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -111,24 +110,32 @@ TEST(HostileYaml, DeepNestingIsLocated) {
   EXPECT_NE(e.find("invalid YAML: nesting too deep"), std::string::npos) << e;
 }
 
-TEST(HostileYaml, ManyKeysAreCheckedInLinearTimeAndTheProblemsAreCappedAtFifty) {
-  // 10^5 keys (took 9 s with a quadratic duplicate check), one duplicate, all unknown in 'fit'.
+TEST(HostileYaml, ManyKeysAreCheckedAndTheProblemsAreCappedAtFifty) {
+  // 3 x 10^4 keys, one duplicate, all unknown in 'fit' (10^5 took 9 s with the quadratic duplicate
+  // check; the check is a hash set now; no timing here: speed belongs to benchmarks).
   std::string yaml = "model: {workspace: tiny/workspace.json}\nfit:\n";
-  for (int i = 0; i < 100000; ++i) yaml.append("  k").append(std::to_string(i)).append(": 1\n");
+  for (int i = 0; i < 30000; ++i) yaml.append("  k").append(std::to_string(i)).append(": 1\n");
   yaml += "  k5: 2\n";
-  const auto t0 = std::chrono::steady_clock::now();
   const std::string e = problems_of(yaml);
-  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 10.0);
   EXPECT_EQ(e.substr(0, e.find('\n')), "bad.yaml:3:3: unknown key 'k0' in 'fit' (valid keys: minimizer, tolerance, max_iterations, "
-                                       "threads, max_restarts, hessian)");
+                                       "threads, max_restarts, hessian, background_only, channels)");
   EXPECT_LT(e.size(), 10000u);
-  EXPECT_NE(e.find("\n... and 99951 more"), std::string::npos) << e.substr(e.size() - 200);
+  EXPECT_NE(e.find("\n... and 29951 more"), std::string::npos) << e.substr(e.size() - 200);
 }
 
 TEST(HostileYaml, SeveralDocumentsAreRefused) {
   EXPECT_EQ(problems_of("model: {workspace: tiny/workspace.json}\n---\ntitle: second\n"),
-            "bad.yaml:3:1: the file holds 2 YAML documents (separated by '---'); a config is one document");
+            "bad.yaml:2:1: the file holds 2 YAML documents (separated by '---'); a config is one document");
   EXPECT_EQ(problems_of("---\nmodel: {workspace: tiny/workspace.json}\n"), "");
+}
+
+TEST(HostileYaml, ACommaAfterATopLevelFlowCollectionIsASyntaxErrorNotAnEndlessRunOfDocuments) {
+  // yaml-cpp's LoadAll never returned on these (found by the fuzz smoke run: 21 GB in 800 s).
+  EXPECT_EQ(problems_of("{model: {workspace: tiny/workspace.json}},\n"),
+            "bad.yaml:1:42: invalid YAML: unexpected ',' after the end of the document");
+  EXPECT_EQ(problems_of("model: {workspace: tiny/workspace.json}\n", {"uncertainties.minos=[mu, jes],"}),
+            "--set uncertainties.minos=[mu, jes],: the value '[mu, jes],' is not valid YAML (invalid YAML: unexpected ',' after "
+            "the end of the document); quote names with brackets or commas, e.g. '[\"staterror_SR[0]\", mu]'");
 }
 
 TEST(HostileYaml, InvalidUtf8IsRefusedWithItsPositionBeforeTheFit) {
@@ -271,8 +278,9 @@ TEST(ResourceLimits, ADenseModelTooLargeForTheMemoryIsRefusedBeforeAllocating) {
     b0 += (i ? ", " : "") + std::string("9");
     sigma += (i ? ", " : "") + std::string("1");
   }
+  // fit.hessian: dense, as `auto` would choose the sparse path for this many parameters.
   std::ofstream(dir / "c.yaml") << "model:\n  nll: counting\n  data: {n: [" << n << "], s: [" << b0 << "], b0: [" << b0
-                                << "], sigma_b: [" << sigma << "]}\n";
+                                << "], sigma_b: [" << sigma << "]}\nfit: {hessian: dense}\n";
   const auto run = run_command("ulimit -v 400000; cd " + quote(dir.string()) + " && " + kExe + " fit c.yaml");
   EXPECT_EQ(run.exit_code, 3) << run.output;
   EXPECT_NE(run.output.find("hessfit fit: this model has 4001 parameters: its dense Hessian, factor and covariance need ~0.51 GB, more "

@@ -1,7 +1,8 @@
 // The report is written as a set (issue 15): interrupted at every point of the write by SIGINT,
 // SIGTERM or SIGKILL (fault injection through HESSFIT_TEST_REPORT_SIGNAL), the output folder is
 // the previous report or the complete new one, never a mixture, and holds no temporaries once a
-// later run has passed; files of an older set that the new one lacks are removed.
+// later run has passed; files of an older set that the new one lacks are removed. `hessfit toys
+// --out` writes its own set (manifest .hessfit-toys) the same way, beside a fit report.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "hessfit/testing/run_command.hpp"
 #include "hessfit/testing/scratch.hpp"
@@ -143,6 +145,62 @@ TEST(ReportSet, AFiveThousandCharacterParameterNameGivesAShortPlotFileName) {
   EXPECT_EQ(names[3].rfind("scan_" + std::string(100 - 17, 'p') + "_", 0), 0u) << names[3];
   EXPECT_EQ(names[3].size(), 5u + 100u + 4u) << names[3];  // scan_ + 100-byte stem (start and hash) + .svg
   fs::remove_all(out);
+}
+
+/// The files of `dir` (no folders) by name.
+std::vector<std::string> names_in(const fs::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& [n, c] : snapshot(dir)) names.push_back(n);
+  return names;
+}
+
+/// The shell's exit status of `hessfit toys` on the shared 2-bin workspace writing into `out`.
+int toys(const fs::path& out, const std::string& extra, const std::string& env = "") {
+  const fs::path ws = fs::path(HESSFIT_SHARED_DATA_DIR) / "histfactory" / "pyhf-2bin-1channel" / "workspace.json";
+  const std::string command = env + " " + kExe + " toys " + quote(ws.string()) + " --ntoys 20 --seed 1 --no-progress --threads 1 --out " +
+                              quote(out.string()) + " " + extra;
+  const auto r = run_command("sh -c " + quote(command + " >/dev/null 2>&1; echo $?"), false);
+  return std::stoi(r.output);
+}
+
+TEST(ReportSet, ToysWriteTheirOwnSetBesideAFitReportAndAnInterruptionLeavesThePreviousOne) {
+  const fs::path out = scratch("toys");
+  ASSERT_EQ(fit(out, kNew), 0);
+  const std::vector<std::string> fit_files = names_in(out);
+  ASSERT_EQ(toys(out, "--hypotest 1 --hypotest 2"), 0);
+  const auto first = snapshot(out);
+  for (const char* name : {".hessfit-toys", "toys.json", "toys_summary.json", "toys_qtilde_mu_1.svg", "toys_qtilde_mu_2.svg"})
+    EXPECT_EQ(first.count(name), 1u) << name;
+  for (const auto& name : fit_files) EXPECT_EQ(first.count(name), 1u) << name;  // the fit's set is left alone
+  // Interrupted while staging (4 files: stop before the 3rd) or during the commit: the previous
+  // toys output, or all of the new one; never toys.json of one run beside plots of another.
+  EXPECT_EQ(toys(out, "--hypotest 3", "HESSFIT_TEST_REPORT_SIGNAL=stage2:2"), 130);
+  EXPECT_EQ(snapshot(out), first);
+  EXPECT_EQ(toys(out, "--hypotest 3", "HESSFIT_TEST_REPORT_SIGNAL=commit1:15"), 143);
+  const auto after = snapshot(out);
+  EXPECT_EQ(after.count("toys_qtilde_mu_3.svg"), 1u);
+  EXPECT_EQ(after.count("toys_qtilde_mu_1.svg"), 0u);  // of the previous toys set
+  EXPECT_EQ(after.at("results.json"), first.at("results.json"));
+  fs::remove_all(out);
+}
+
+TEST(ReportSet, PlotsOfChannelsWhoseFileNamesWouldCollideGetTwoFiles) {
+  // "SR 1" and "SR_1" both become the file stem "SR_1": two files, both linked from report.md.
+  const fs::path dir = scratch("collide");
+  std::ofstream(dir / "ws.json") << R"({"channels": [
+      {"name": "SR 1", "samples": [{"name": "s", "data": [5.0, 3.0], "modifiers": [{"name": "mu", "type": "normfactor", "data": null}]},
+                                   {"name": "b", "data": [50.0, 45.0], "modifiers": []}]},
+      {"name": "SR_1", "samples": [{"name": "b", "data": [40.0, 30.0], "modifiers": []}]}],
+    "observations": [{"name": "SR 1", "data": [52.0, 50.0]}, {"name": "SR_1", "data": [41.0, 29.0]}],
+    "measurements": [{"name": "m", "config": {"poi": "mu", "parameters": []}}], "version": "1.0.0"})";
+  std::ofstream(dir / "c.yaml") << "model: {workspace: ws.json}\noutput: {plots: [yields], formats: all}\n";
+  const auto r = run_command(kExe + " fit " + quote((dir / "c.yaml").string()) + " --out " + quote((dir / "out").string()) + " -q", true);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto files = snapshot(dir / "out");
+  for (const char* name : {"yields_prefit_SR_1.svg", "yields_prefit_SR_1_2.svg", "yields_postfit_SR_1.svg", "yields_postfit_SR_1_2.svg"})
+    EXPECT_EQ(files.count(name), 1u) << name;
+  EXPECT_NE(files.at("report.md").find("(yields_prefit_SR_1_2.svg)"), std::string::npos);
+  fs::remove_all(dir);
 }
 
 }  // namespace

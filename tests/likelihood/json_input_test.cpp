@@ -11,6 +11,7 @@
 
 #include "hessfit/common/input.hpp"
 #include "hessfit/likelihood.hpp"
+#include "hessfit/likelihood/json_input.hpp"
 #include "shared_data.hpp"
 
 namespace hessfit::likelihood {

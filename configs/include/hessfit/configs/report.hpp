@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <stdexcept>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -12,7 +13,9 @@
 
 #include "hessfit/configs/config.hpp"
 #include "hessfit/configs/inference.hpp"
+#include "hessfit/configs/postfit.hpp"
 #include "hessfit/configs/setup.hpp"
+#include "hessfit/configs/toys.hpp"
 #include "hessfit/fit/fit.hpp"
 
 namespace hessfit::configs {
@@ -34,6 +37,10 @@ struct Report {
   RunTiming timing;
   /// The `inference:` results, if the config asked for any.
   const InferenceResults* inference = nullptr;
+  /// The `toys:` results, if the config asked for any.
+  const ToysResults* toys = nullptr;
+  /// Yields, goodness of fit and breakdown, if computed.
+  const PostfitResults* postfit = nullptr;
 };
 
 /// A rendered plot.
@@ -75,20 +82,28 @@ class ReportInterrupted : public std::runtime_error {
   int signal_;
 };
 
+/// The manifest of the report set of `hessfit fit`.
+inline constexpr const char* kReportManifest = ".hessfit-report";
+/// The manifest of the set that `hessfit toys --out` writes (its own: a toys run beside a fit
+/// report in one folder leaves the fit's files alone).
+inline constexpr const char* kToysManifest = ".hessfit-toys";
+
 /// Writes `files` into `directory` (created if missing) as one set: all are staged in a
 /// ".hessfit-staging-<pid>-XXXXXX" folder inside it, then renamed into place with SIGINT/SIGTERM
-/// held back; the manifest ".hessfit-report" lists the set, and files of the previous set that
-/// this one lacks are removed. Staging folders of dead processes are removed first. The folder is
-/// the old set or the new set, never a mixture, and holds no temporaries after a SIGINT/SIGTERM.
+/// held back; the manifest (`manifest`, a name starting with '.') lists the set, and files of the
+/// previous set of that manifest that this one lacks are removed. Staging folders of dead processes
+/// are removed first. The folder is the old set or the new set, never a mixture, and holds no
+/// temporaries after a SIGINT/SIGTERM. File names must be unique (unique_file_name()).
 /// Throws std::runtime_error (nothing written) or ReportInterrupted.
-void write_report_set(const std::filesystem::path& directory, const std::vector<ReportFile>& files);
-
-/// Writes `content` to `path` through a temporary file in the same folder and a rename, so that
-/// `path` is either the old file or the complete new one. Throws std::runtime_error on failure.
-void write_file_atomically(const std::filesystem::path& path, const std::string& content);
+void write_report_set(const std::filesystem::path& directory, const std::vector<ReportFile>& files,
+                      const std::string& manifest = kReportManifest);
 
 /// A parameter name made safe for a file name ("staterror_SR[3]" -> "staterror_SR_3_"); names
 /// longer than kMaxFileStemBytes keep their start and end in a hash of the whole name.
 std::string file_stem(const std::string& name);
+/// `name` ("yields_prefit_a_b.svg"), or, if `used` holds it already, the first free
+/// "<stem>_2.svg", "<stem>_3.svg", ...; the result is added to `used`. Two channels or parameters
+/// whose names differ only in characters file_stem() replaces ("a b", "a_b") get two files.
+std::string unique_file_name(std::set<std::string>& used, const std::string& name);
 
 }  // namespace hessfit::configs

@@ -21,10 +21,7 @@ struct Problem {
   std::string message;  // "has 3 bins, the sample has 4"
 };
 
-/// At most this many problems are spelt out in a message; the rest are counted.
-inline constexpr std::size_t kMaxProblemsShown = 50;
-
-/// Bad user input. what() gives one line per problem (the first kMaxProblemsShown, then a count): "<source>: <path>: <message>".
+/// Bad user input. what() gives one line per problem: "<source>: <path>: <message>".
 class InputError : public std::runtime_error {
  public:
   InputError(std::string source, std::vector<Problem> problems);

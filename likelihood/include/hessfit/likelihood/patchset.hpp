@@ -28,10 +28,6 @@ class Workspace;
 /// A coordinate of a patch: a number or a string.
 using PatchValue = std::variant<double, std::string>;
 
-/// A patched workspace may be at most this many times the size of the workspace and the patch
-/// together (plus 64 KiB): more means a patch that multiplies the document (repeated `copy`).
-inline constexpr std::size_t kMaxPatchGrowth = 4;
-
 struct Patch {
   std::string name;
   std::vector<PatchValue> values;  // one per PatchSet::labels()

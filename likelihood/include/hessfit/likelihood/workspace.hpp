@@ -19,8 +19,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "hessfit/common/input.hpp"
-
 #include "hessfit/likelihood/error.hpp"
 #include "hessfit/likelihood/model.hpp"
 #include "hessfit/likelihood/spec.hpp"
@@ -72,17 +70,9 @@ class Workspace {
   std::shared_ptr<const PatchSet> patchset_;
 };
 
-/// What a JSON input may be (README.md, "Limits"); beyond them reading stops with an InputError.
-struct JsonLimits {
-  std::uintmax_t max_bytes = kMaxJsonBytes;  // file size; bigger files are refused unread
-  std::size_t max_depth = 128;               // nesting of objects and arrays (a workspace needs 6)
-};
-
-/// Reads a JSON file (a regular file of at most limits.max_bytes; FIFOs, devices and directories
-/// are refused); a syntax error becomes an InputError "<path>:<line>:<col>: invalid JSON: ...",
-/// a duplicate key, a NUL in a string or too deep nesting an InputError naming the JSON path.
-nlohmann::json read_json_file(const std::filesystem::path& path, const JsonLimits& limits = {});
+/// Reads a JSON file; a syntax error becomes an InputError "<path>:<line>:<col>: invalid JSON: ...".
+nlohmann::json read_json_file(const std::filesystem::path& path);
 /// Parses JSON text the same way, naming it `source`.
-nlohmann::json parse_json(std::string_view text, const std::string& source, const JsonLimits& limits = {});
+nlohmann::json parse_json(std::string_view text, const std::string& source);
 
 }  // namespace hessfit::likelihood
