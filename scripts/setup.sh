@@ -14,6 +14,7 @@ packages=(
   libbenchmark-dev       # Google Benchmark
   libadolc-dev           # ADOL-C, benchmark peer only
   libfmt-dev             # fmt 9 (number formatting in common/, report tables)
+  libopenmpi-dev openmpi-bin  # OpenMPI 4.1: `mpirun -np N hessfit grid` over ranks, and its tests
 )
 missing=()
 for p in "${packages[@]}"; do

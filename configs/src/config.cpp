@@ -33,7 +33,8 @@ namespace {
 
 using detail::Node;
 
-const std::vector<std::string> kTopKeys{"version", "title", "model", "parameters", "fit", "uncertainties", "inference", "output"};
+const std::vector<std::string> kTopKeys{"version", "title", "model", "parameters", "fit", "uncertainties", "inference", "grid", "output"};
+const std::vector<std::string> kGridKeys{"patchset", "patches", "mu", "limits", "cl", "axes"};
 const std::vector<std::string> kInferenceKeys{"test_statistic", "asimov", "hypotest", "limit", "significance"};
 const std::vector<std::string> kLimitKeys{"cl", "scan"};
 const std::vector<std::string> kLimitScanKeys{"range", "points"};
@@ -625,6 +626,40 @@ void read_inference(Reader& r, const Node* node, InferenceConfig& inf) {
     r.d.error(inf.limit.where, "'inference.limit' needs a CLs test statistic (qtilde or q), not 'q0' (a discovery test)");
 }
 
+// --- grid ---------------------------------------------------------------------------------
+
+void read_grid(Reader& r, const Node* node, infer::TestStatistic statistic, GridConfig& g) {
+  if (node == nullptr) return;
+  g.where = node->where;
+  if (!r.keys(*node, "grid", kGridKeys)) return;
+  if (const Node* n = node->find("patchset")) g.patchset = r.file(*n, "grid.patchset");
+  else r.d.error(node->where, "'grid' needs 'patchset' (the pyhf patchset.json whose patches are the grid points)");
+  if (const Node* n = node->find("patches")) {
+    if (auto s = r.located_string(*n, "grid.patches")) g.patches = *s;
+  }
+  if (const Node* n = node->find("mu")) {
+    g.mu_where = n->where;
+    if (auto v = r.number(*n, "grid.mu")) g.mu = *v;
+  }
+  if (const Node* n = node->find("limits")) {
+    if (auto b = r.boolean(*n, "grid.limits")) g.limits = *b;
+  }
+  if (const Node* n = node->find("cl")) {
+    if (auto v = r.number_in(*n, "grid.cl", 0.0, 1.0, true, true, "a confidence level between 0 and 1 (e.g. 0.95)")) g.cl = *v;
+  }
+  if (const Node* n = node->find("axes")) {
+    if (!n->is_sequence() || n->items.size() != 2) {
+      r.d.error(n->where, "'grid.axes' must name two of the patchset's labels, e.g. [m1, m2], got " + n->describe());
+    } else {
+      for (std::size_t i = 0; i < 2; ++i)
+        if (auto s = r.located_string(n->items[i], "grid.axes[" + std::to_string(i) + "]")) g.axes.push_back(*s);
+    }
+  }
+  if (!infer::has_cls(statistic) || statistic == infer::TestStatistic::kQ0)
+    r.d.error(node->where, "'grid' needs a CLs test statistic in 'inference.test_statistic' (qtilde or q), not '" +
+                               infer::to_string(statistic) + "'");
+}
+
 // --- output -------------------------------------------------------------------------------
 
 template <class Apply>
@@ -705,6 +740,7 @@ Config read_config(const Node& root, const std::string& source, const std::files
   read_fit(r, root.find("fit"), c.fit);
   read_uncertainties(r, root.find("uncertainties"), c.uncertainties);
   read_inference(r, root.find("inference"), c.inference);
+  read_grid(r, root.find("grid"), c.inference.test_statistic, c.grid);
   read_output(r, root.find("output"), output_base, c.output);
   return c;
 }
@@ -866,6 +902,17 @@ nlohmann::json to_json(const Config& c) {
                  {"limit", limit},
                  {"significance", c.inference.significance}};
   }
+  json grid = nullptr;
+  if (c.grid.requested()) {
+    json axes = json::array();
+    for (const auto& a : c.grid.axes) axes.push_back(a.value);
+    grid = {{"patchset", c.grid.patchset->value.generic_string()},
+            {"patches", c.grid.patches.value},
+            {"mu", c.grid.mu},
+            {"limits", c.grid.limits},
+            {"cl", c.grid.cl},
+            {"axes", axes.empty() ? json("the first two labels") : axes}};
+  }
   json formats = json::array();
   if (c.output.text) formats.push_back("text");
   if (c.output.json) formats.push_back("json");
@@ -873,7 +920,7 @@ nlohmann::json to_json(const Config& c) {
   json plots = json::array();
   for (const Plot p : c.output.plots) plots.push_back(to_string(p));
 
-  return {{"version", kConfigSchemaVersion},
+  json out = {{"version", kConfigSchemaVersion},
           {"title", c.title},
           {"source", c.source},
           {"model", model},
@@ -895,6 +942,8 @@ nlohmann::json to_json(const Config& c) {
             {"correlation_max_parameters", c.output.correlation_max_parameters},
             {"impacts_max_parameters", c.output.impacts_max_parameters},
             {"full_covariance", c.output.full_covariance}}}};
+  if (!grid.is_null()) out["grid"] = grid;  // only in configs that have one (results.json of `fit` unchanged)
+  return out;
 }
 
 }  // namespace hessfit::configs

@@ -64,19 +64,25 @@ void report_input_error(Diagnostics& d, const Location& where, const std::string
   }
 }
 
+std::optional<likelihood::Workspace> load_workspace(const Config& c, Diagnostics& d) {
+  const ModelConfig& m = c.model;
+  try {
+    return likelihood::Workspace::load(m.workspace->value);
+  } catch (const likelihood::InputError& e) {
+    report_input_error(d, m.workspace->where, "bad workspace", e);
+  } catch (const std::exception& e) {
+    d.error(m.workspace->where, std::string("cannot read the workspace: ") + e.what());
+  }
+  return std::nullopt;
+}
+
+std::optional<BuiltModel> build_from_workspace(const Config& c, const likelihood::Workspace& workspace,
+                                               const std::string& patch, Diagnostics& d);
+
 std::optional<BuiltModel> build_histfactory(const Config& c, Diagnostics& d) {
   const ModelConfig& m = c.model;
-  const Location& ws_where = m.workspace->where;
-  std::optional<likelihood::Workspace> ws;
-  try {
-    ws = likelihood::Workspace::load(m.workspace->value);
-  } catch (const likelihood::InputError& e) {
-    report_input_error(d, ws_where, "bad workspace", e);
-    return std::nullopt;
-  } catch (const std::exception& e) {
-    d.error(ws_where, std::string("cannot read the workspace: ") + e.what());
-    return std::nullopt;
-  }
+  std::optional<likelihood::Workspace> ws = load_workspace(c, d);
+  if (!ws) return std::nullopt;
   if (m.patchset) {
     try {
       const auto patchset = likelihood::PatchSet::load(m.patchset->value);
@@ -89,6 +95,14 @@ std::optional<BuiltModel> build_histfactory(const Config& c, Diagnostics& d) {
       return std::nullopt;
     }
   }
+  return build_from_workspace(c, *ws, m.patchset ? m.patch.value : std::string{}, d);
+}
+
+std::optional<BuiltModel> build_from_workspace(const Config& c, const likelihood::Workspace& workspace,
+                                               const std::string& patch, Diagnostics& d) {
+  const ModelConfig& m = c.model;
+  const Location& ws_where = m.workspace->where;
+  const likelihood::Workspace* ws = &workspace;
   if (!m.measurement.value.empty()) {
     std::vector<std::string> names;
     for (const auto& meas : ws->measurements()) names.push_back(meas.name);
@@ -131,7 +145,7 @@ std::optional<BuiltModel> build_histfactory(const Config& c, Diagnostics& d) {
   for (const auto& ch : mod.channels()) bins += ch.bins;
   std::ostringstream desc;
   desc << "pyhf workspace '" << m.workspace->value.generic_string() << "'";
-  if (m.patchset) desc << " + patch '" << m.patch.value << "'";
+  if (!patch.empty()) desc << " + patch '" << patch << "'";
   desc << ", measurement '" << mod.measurement() << "': " << mod.channels().size() << " channel"
        << (mod.channels().size() == 1 ? "" : "s") << ", " << bins << " bin" << (bins == 1 ? "" : "s") << ", " << mod.size()
        << " parameters (" << mod.free_parameters() << " free)";
@@ -400,12 +414,7 @@ fit::FitOptions plan(const Config& c, const BuiltModel& m, const fit::Objective&
   return f;
 }
 
-}  // namespace
-
-std::optional<FitSetup> prepare_fit(const Config& c, Diagnostics& d) {
-  std::optional<BuiltModel> m;
-  if (c.model.workspace) m = build_histfactory(c, d);
-  else if (c.model.nll) m = build_nll(c, d);
+std::optional<FitSetup> finish_setup(const Config& c, std::optional<BuiltModel> m, Diagnostics& d) {
   if (!m) return std::nullopt;
   const std::size_t before = d.size();
   infer::Model model = m->model;
@@ -417,6 +426,49 @@ std::optional<FitSetup> prepare_fit(const Config& c, Diagnostics& d) {
   check_inference(c.inference, setup, d);
   if (d.size() != before) return std::nullopt;
   return setup;
+}
+
+}  // namespace
+
+std::optional<FitSetup> prepare_fit(const Config& c, Diagnostics& d) {
+  std::optional<BuiltModel> m;
+  if (c.model.workspace) m = build_histfactory(c, d);
+  else if (c.model.nll) m = build_nll(c, d);
+  return finish_setup(c, std::move(m), d);
+}
+
+std::optional<PatchsetInputs> load_patchset_inputs(const Config& c, const Located<std::filesystem::path>& patchset, Diagnostics& d) {
+  if (!c.model.workspace) {
+    d.error(patchset.where, "a patchset needs a pyhf workspace in 'model.workspace' (the background-only workspace)");
+    return std::nullopt;
+  }
+  std::optional<likelihood::Workspace> ws = load_workspace(c, d);
+  if (!ws) return std::nullopt;
+  try {
+    auto set = std::make_shared<const likelihood::PatchSet>(likelihood::PatchSet::load(patchset.value));
+    set->verify(*ws);
+    return PatchsetInputs{std::make_shared<const likelihood::Workspace>(std::move(*ws)), std::move(set)};
+  } catch (const likelihood::InputError& e) {
+    report_input_error(d, patchset.where, "bad patchset", e);
+  } catch (const std::exception& e) {
+    d.error(patchset.where, std::string("cannot read the patchset: ") + e.what());
+  }
+  return std::nullopt;
+}
+
+std::optional<FitSetup> prepare_fit(const Config& c, const PatchsetInputs& inputs, const likelihood::Patch& patch, Diagnostics& d) {
+  std::optional<likelihood::Workspace> ws;
+  const Location where{inputs.patchset->source(), 0, 0};
+  try {
+    ws = inputs.patchset->apply(*inputs.background, patch, likelihood::PatchSet::DigestCheck::kSkip);
+  } catch (const likelihood::InputError& e) {
+    report_input_error(d, where, "cannot apply patch '" + patch.name + "'", e);
+    return std::nullopt;
+  } catch (const std::exception& e) {
+    d.error(where, "cannot apply patch '" + patch.name + "': " + e.what());
+    return std::nullopt;
+  }
+  return finish_setup(c, build_from_workspace(c, *ws, patch.name, d), d);
 }
 
 FitSetup prepare_fit(const Config& c) {
