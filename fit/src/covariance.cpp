@@ -2,10 +2,10 @@
 
 #include <Eigen/Cholesky>
 #include <Eigen/Eigenvalues>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <numeric>
 
 #include "free_problem.hpp"
@@ -26,12 +26,6 @@ std::string to_string(CovarianceStatus status) {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-std::string fmt(const char* format, double v) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, format, v);
-  return buffer;
-}
 
 EigenDirection direction(const Objective& objective, const std::vector<int>& parameters,
                          double eigenvalue, const Eigen::VectorXd& v,
@@ -54,9 +48,9 @@ EigenDirection direction(const Objective& objective, const std::vector<int>& par
 }
 
 std::string describe(const EigenDirection& d) {
-  std::string s = fmt("eigenvalue %.3g along", d.eigenvalue);
+  std::string s = fmt::format("eigenvalue {:.3g} along", d.eigenvalue);
   for (std::size_t k = 0; k < d.dominant.size(); ++k) {
-    s += (k ? ", '" : " '") + d.dominant[k].name + "'" + fmt(" (%.2f)", d.dominant[k].component);
+    s += (k ? ", '" : " '") + d.dominant[k].name + "'" + fmt::format(" ({:.2f})", d.dominant[k].component);
   }
   return s;
 }
@@ -134,8 +128,8 @@ CovarianceResult covariance_from_hessian(const Objective& objective, const Eigen
     v = scale * 0.5 * (v + v.transpose()).eval();
     result.status = CovarianceStatus::kAccurate;
     result.message = "exact Hessian positive definite" +
-                     fmt(" (smallest eigenvalue of the scaled Hessian %.3g,", lambda[0]) +
-                     fmt(" condition number %.3g)", result.condition_number);
+                     fmt::format(" (smallest eigenvalue of the scaled Hessian {:.3g},", lambda[0]) +
+                     fmt::format(" condition number {:.3g})", result.condition_number);
   } else {
     if (any_zero) {
       v.setConstant(kNaN);
@@ -283,8 +277,8 @@ CovarianceResult covariance_from_sparse_hessian(const Objective& objective, cons
       result.errors[i] = vii >= 0.0 ? std::sqrt(vii) : kNaN;
     }
     result.status = CovarianceStatus::kAccurate;
-    result.message = "exact Hessian positive definite" + fmt(" (smallest eigenvalue of the scaled Hessian %.3g,", lambda0) +
-                     fmt(" condition number %.3g; sparse Cholesky)", result.condition_number);
+    result.message = "exact Hessian positive definite" + fmt::format(" (smallest eigenvalue of the scaled Hessian {:.3g},", lambda0) +
+                     fmt::format(" condition number {:.3g}; sparse Cholesky)", result.condition_number);
     if (options.full_matrix) {
       const Eigen::MatrixXd sinv = llt.solve(Eigen::MatrixXd(Eigen::MatrixXd::Identity(k, k)));
       Eigen::MatrixXd dense = scale * inv_d.asDiagonal() * sinv * inv_d.asDiagonal();

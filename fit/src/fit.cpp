@@ -1,8 +1,9 @@
 #include "hessfit/fit/fit.hpp"
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 
 #include "free_problem.hpp"
 
@@ -171,30 +172,27 @@ FitResult fit(const Objective& objective, const FitOptions& options_in) {
 
 std::string FitResult::report() const {
   std::string out;
-  char line[512];
   out += "minimum: " + minimum.brief_report() + "\n";
   out += "  " + minimum.message + "\n";
   out += "covariance: " + to_string(covariance.status) + " (" + covariance.message + ")\n";
   if (restarts > 0) out += "restarts after a lower profile point: " + std::to_string(restarts) + "\n";
-  std::snprintf(line, sizeof line, "%-40s %14s %12s %12s %12s  %s\n", "parameter", "value", "error",
-                "minos-", "minos+", "state");
-  out += line;
+  out += fmt::format("{:<40} {:>14} {:>12} {:>12} {:>12}  {}\n", "parameter", "value", "error", "minos-",
+                     "minos+", "state");
+  // MINOS flags: '*' a side that ends at a parameter limit, '!' a side without a valid crossing.
+  const auto side = [](const auto& s, bool plus) {
+    const char* flag = s.ok() ? (s.at_limit() ? "*" : "") : "!";
+    return plus ? fmt::format("{:+.6g}{}", s.offset, flag) : fmt::format("{:.6g}{}", s.offset, flag);
+  };
   for (const auto& p : parameters) {
-    char lo[32] = "", hi[32] = "";
-    if (p.minos) {
-      std::snprintf(lo, sizeof lo, "%.6g%s", p.minos->lower.offset, p.minos->lower.ok() ? (p.minos->lower.at_limit() ? "*" : "") : "!");
-      std::snprintf(hi, sizeof hi, "%+.6g%s", p.minos->upper.offset, p.minos->upper.ok() ? (p.minos->upper.at_limit() ? "*" : "") : "!");
-    }
-    std::snprintf(line, sizeof line, "%-40s %14.8g %12.6g %12s %12s  %s\n", p.name.c_str(), p.value,
-                  p.error, lo, hi, to_string(p.state).c_str());
-    out += line;
+    const std::string lo = p.minos ? side(p.minos->lower, false) : std::string{};
+    const std::string hi = p.minos ? side(p.minos->upper, true) : std::string{};
+    out += fmt::format("{:<40} {:>14.8g} {:>12.6g} {:>12} {:>12}  {}\n", p.name, p.value, p.error, lo, hi,
+                       to_string(p.state));
   }
-  std::snprintf(line, sizeof line,
-                "time: minimise %.3f s, covariance %.3f s, minos %.3f s, scans %.3f s, contours %.3f s, "
-                "impacts %.3f s, total %.3f s\n",
-                timing.minimize, timing.covariance, timing.minos, timing.scans, timing.contours,
-                timing.impacts, timing.total);
-  out += line;
+  out += fmt::format("time: minimise {:.3f} s, covariance {:.3f} s, minos {:.3f} s, scans {:.3f} s, "
+                     "contours {:.3f} s, impacts {:.3f} s, total {:.3f} s\n",
+                     timing.minimize, timing.covariance, timing.minos, timing.scans, timing.contours,
+                     timing.impacts, timing.total);
   if (!ok()) out += "problems: " + problems() + "\n";
   return out;
 }

@@ -1,6 +1,7 @@
 #include "hessfit/fit/minimize.hpp"
 
-#include <cstdio>
+#include <fmt/format.h>
+
 #include <limits>
 
 #include "free_problem.hpp"
@@ -46,13 +47,10 @@ std::string to_string(ParameterState state) {
 }
 
 std::string MinimizeResult::brief_report() const {
-  char buffer[512];
-  std::snprintf(buffer, sizeof buffer,
-                "%s (%s): fval = %.10g, EDM = %.3g, %d iterations, %d evaluations "
-                "(%d with gradient, %d with Hessian), %.3f s",
-                to_string(termination).c_str(), to_string(method).c_str(), fval, edm, iterations,
-                evaluations, gradient_evaluations, hessian_evaluations, time_seconds);
-  return buffer;
+  return fmt::format("{} ({}): fval = {:.10g}, EDM = {:.3g}, {} iterations, {} evaluations "
+                     "({} with gradient, {} with Hessian), {:.3f} s",
+                     to_string(termination), to_string(method), fval, edm, iterations, evaluations,
+                     gradient_evaluations, hessian_evaluations, time_seconds);
 }
 
 namespace {

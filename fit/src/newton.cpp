@@ -1,21 +1,15 @@
 // Trust-region Newton with the exact Hessian and an active set for the bounds (see minimize.hpp).
 #include <Eigen/Core>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <string>
 
 #include "free_problem.hpp"
 
 namespace hessfit::fit::detail {
 namespace {
-
-std::string format(const char* fmt, double a, double b = 0.0, double c = 0.0) {
-  char buffer[256];
-  std::snprintf(buffer, sizeof buffer, fmt, a, b, c);
-  return buffer;
-}
 
 // Largest alpha in [0, 1] with x + alpha p inside [lower, upper].
 double max_feasible_fraction(const Eigen::VectorXd& x, const Eigen::VectorXd& p,
@@ -97,7 +91,7 @@ MinimizeResult newton_minimize(const Objective& objective, const Eigen::VectorXd
     result.termination = Termination::kNonFiniteStart;
     result.message = std::isfinite(at.f) ? "the gradient or Hessian is not finite at the start"
                                          : "f is not finite at the start (f = " +
-                                               format("%g", at.f) + ")";
+                                               fmt::format("{:g}", at.f) + ")";
     fill_result(problem, x, at, target, result);
     result.time_seconds = seconds_since(t0);
     result.stages.push_back({Method::kNewton, "Newton", result.termination, result.message, result.fval,
@@ -109,7 +103,7 @@ MinimizeResult newton_minimize(const Objective& objective, const Eigen::VectorXd
   int iterations = 0;
   int polished = 0;
   auto converged_message = [&](double edm) {
-    return format("converged: EDM %.3g <= %.3g", edm, target) + " after " +
+    return fmt::format("converged: EDM {:.3g} <= {:.3g}", edm, target) + " after " +
            std::to_string(iterations) + " Newton iterations";
   };
   Stationarity last;  // of `at` when the loop ends by convergence
@@ -135,7 +129,7 @@ MinimizeResult newton_minimize(const Objective& objective, const Eigen::VectorXd
     if (iterations >= opt.max_iterations) {
       result.termination = Termination::kMaxIterations;
       result.message = "stopped after " + std::to_string(iterations) +
-                       format(" Newton iterations with EDM %.3g > %.3g", edm, target);
+                       fmt::format(" Newton iterations with EDM {:.3g} > {:.3g}", edm, target);
       break;
     }
     ++iterations;
@@ -227,7 +221,7 @@ MinimizeResult newton_minimize(const Objective& objective, const Eigen::VectorXd
       result.termination = Termination::kNoProgress;
       result.message = "no step lowers f any more (trust region collapsed) after " +
                        std::to_string(iterations) +
-                       format(" Newton iterations; EDM %.3g > %.3g", now.model.edm(), target);
+                       fmt::format(" Newton iterations; EDM {:.3g} > {:.3g}", now.model.edm(), target);
       break;
     }
   }

@@ -1,11 +1,11 @@
 #include "profile_core.hpp"
 
 #include <Eigen/Cholesky>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <boost/math/distributions/chi_squared.hpp>
 #include <cmath>
-#include <cstdio>
 #include <stdexcept>
 
 #include "free_problem.hpp"
@@ -250,12 +250,6 @@ bool better_fit(const MinimizeResult& a, const MinimizeResult& b) {
 namespace detail {
 namespace {
 
-std::string fmt(const char* format, double a, double b = 0.0) {
-  char buffer[256];
-  std::snprintf(buffer, sizeof buffer, format, a, b);
-  return buffer;
-}
-
 }  // namespace
 
 RayCrossing find_crossing(const Objective& objective, const MinimizeResult& minimum, const Ray& ray,
@@ -322,13 +316,13 @@ RayCrossing find_crossing(const Objective& objective, const MinimizeResult& mini
     out.fval = fit.fval;
     if (!fit.converged()) {
       out.status = CrossingStatus::kNoConvergence;
-      out.message = fmt("conditional fit at t = %.6g did not converge: ", t) + fit.message;
+      out.message = fmt::format("conditional fit at t = {:.6g} did not converge: ", t) + fit.message;
       return out;
     }
     const double delta = fit.fval - f0;
     if (delta < -new_min_tol) {
       out.status = CrossingStatus::kNewMinimum;
-      out.message = fmt("a conditional fit went %.3g below the minimum", -delta);
+      out.message = fmt::format("a conditional fit went {:.3g} below the minimum", -delta);
       out.new_minimum = fit.x;
       out.new_minimum_fval = fit.fval;
       return out;
@@ -344,7 +338,7 @@ RayCrossing find_crossing(const Objective& objective, const MinimizeResult& mini
       out.evaluations += free.evaluations;
       if (free.converged() && free.fval < f0 - new_min_tol) {
         out.status = CrossingStatus::kNewMinimum;
-        out.message = fmt("released from a flat stretch of the profile, a fit went %.3g below the minimum",
+        out.message = fmt::format("released from a flat stretch of the profile, a fit went {:.3g} below the minimum",
                           f0 - free.fval);
         out.new_minimum = free.x;
         out.new_minimum_fval = free.fval;
@@ -366,7 +360,7 @@ RayCrossing find_crossing(const Objective& objective, const MinimizeResult& mini
       r_lo = r;
       if (t >= t_max) {
         out.status = CrossingStatus::kAtLimit;
-        out.message = fmt("the bound is reached first (Delta = %.6g there)", delta);
+        out.message = fmt::format("the bound is reached first (Delta = {:.6g} there)", delta);
         return out;
       }
     } else {

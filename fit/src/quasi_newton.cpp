@@ -3,10 +3,10 @@
 #include <ceres/first_order_function.h>
 #include <ceres/gradient_problem.h>
 #include <ceres/gradient_problem_solver.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <string>
 
 #include "free_problem.hpp"
@@ -137,8 +137,7 @@ MinimizeResult quasi_newton_minimize(const Objective& objective, const Eigen::Ve
   result.iterations = static_cast<int>(summary.iterations.size() > 0 ? summary.iterations.size() - 1 : 0);
   fill_result(problem, x, at, target, result);
   const std::string name = method == Method::kBfgs ? "BFGS" : "L-BFGS";
-  char edm[128];
-  std::snprintf(edm, sizeof edm, "EDM %.3g (target %.3g)", result.edm, target);
+  const std::string edm = fmt::format("EDM {:.3g} (target {:.3g})", result.edm, target);
   if (!at.finite()) {
     result.termination = Termination::kNonFiniteStart;
     result.message = name + ": f, gradient or Hessian not finite at the end point (" +

@@ -159,24 +159,4 @@ Eigen::VectorXd Model::expected_main_data(const Eigen::VectorXd& x) const {
   return out;
 }
 
-std::vector<Eigen::MatrixXd> Model::expected_sample_rates(const Eigen::VectorXd& x) const {
-  check_size(static_cast<std::size_t>(x.size()));
-  auto& s = detail::thread_scratch<double>();
-  detail::prepare(tables_, x, s);
-  std::vector<Eigen::MatrixXd> out(channels_.size());
-  for (std::size_t c = 0; c < channels_.size(); ++c) {
-    out[c] = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(channels_[c].samples.size()),
-                                   static_cast<Eigen::Index>(channels_[c].bins));
-    for (std::size_t b = 0; b < channels_[c].bins; ++b) {
-      const detail::MainBin& bin = tables_.bins[channels_[c].offset + b];
-      for (detail::Index e = bin.entry_begin; e < bin.entry_end; ++e) {
-        const detail::Entry& entry = tables_.entries[e];
-        out[c](static_cast<Eigen::Index>(tables_.blocks[entry.block].sample), static_cast<Eigen::Index>(b)) =
-            detail::entry_rate(tables_, entry, x, s);
-      }
-    }
-  }
-  return out;
-}
-
 }  // namespace hessfit::likelihood

@@ -2,8 +2,10 @@
 // asymptotic CLs, upper limits and discovery significance, toys.
 #pragma once
 
+#include "hessfit/infer/breakdown.hpp"
 #include "hessfit/infer/fits.hpp"
 #include "hessfit/infer/gof.hpp"
+#include "hessfit/infer/yields.hpp"
 #include "hessfit/infer/hypotest.hpp"
 #include "hessfit/infer/limits.hpp"
 #include "hessfit/infer/model.hpp"

@@ -238,8 +238,29 @@ class Model {
   }
   /// All expected rates concatenated in channel order (the expected main data).
   Eigen::VectorXd expected_main_data(const Eigen::VectorXd& x) const;
-  /// Per-sample expected rates: for each channel a (samples x bins) matrix, rows in ChannelInfo::samples order.
-  std::vector<Eigen::MatrixXd> expected_sample_rates(const Eigen::VectorXd& x) const;
+  /// Per-sample expected rates: for each channel a (samples x bins) matrix, rows in ChannelInfo::samples order
+  /// (zero where a sample has no entry). Templated on the scalar like nll (Jacobians by hessfit::ad).
+  template <class Vec>
+  auto expected_sample_rates(const Vec& x) const {
+    using T = std::remove_cvref_t<decltype(x[0])>;
+    check_size(static_cast<std::size_t>(x.size()));
+    auto& s = detail::thread_scratch<T>();
+    detail::prepare(tables_, x, s);
+    std::vector<Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>> out(channels_.size());
+    for (std::size_t c = 0; c < channels_.size(); ++c) {
+      out[c] = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>::Constant(
+          static_cast<Eigen::Index>(channels_[c].samples.size()), static_cast<Eigen::Index>(channels_[c].bins), T(0.0));
+      for (std::size_t b = 0; b < channels_[c].bins; ++b) {
+        const detail::MainBin& bin = tables_.bins[channels_[c].offset + b];
+        for (detail::Index e = bin.entry_begin; e < bin.entry_end; ++e) {
+          const detail::Entry& entry = tables_.entries[e];
+          out[c](static_cast<Eigen::Index>(tables_.blocks[entry.block].sample), static_cast<Eigen::Index>(b)) =
+              detail::entry_rate(tables_, entry, x, s);
+        }
+      }
+    }
+    return out;
+  }
 
  private:
   friend class ModelBuilder;
