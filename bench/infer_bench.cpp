@@ -29,6 +29,7 @@
 #include "bench_report.hpp"
 #include "hessfit/infer.hpp"
 #include "hessfit/likelihood.hpp"
+#include "infer_problems.hpp"
 #include "problems.hpp"
 
 namespace hb = hessfit::bench;
@@ -36,6 +37,9 @@ namespace inf = hessfit::infer;
 namespace lh = hessfit::likelihood;
 
 namespace {
+
+using hb::b3_like;
+using hb::pyhf_example;
 
 std::string data_dir = HESSFIT_BENCH_DATA_DIR;
 bool any_check_failed = false;
@@ -46,75 +50,6 @@ struct Problem {
   std::size_t parameters = 0;
 };
 std::vector<std::unique_ptr<Problem>> problems;
-
-std::unique_ptr<inf::Model> pyhf_example() {
-  const std::string text = R"({"channels": [{"name": "singlechannel", "samples": [
-      {"name": "signal", "data": [12.0, 11.0], "modifiers": [{"name": "mu", "type": "normfactor", "data": null}]},
-      {"name": "background", "data": [50.0, 52.0], "modifiers": [{"name": "uncorr_bkguncrt", "type": "shapesys", "data": [3.0, 7.0]}]}]}],
-    "observations": [{"name": "singlechannel", "data": [51.0, 48.0]}],
-    "measurements": [{"name": "Measurement", "config": {"poi": "mu", "parameters": []}}], "version": "1.0.0"})";
-  return std::make_unique<inf::Model>(lh::Workspace::parse(text, "uncorrelated_background").model());
-}
-
-/// B3 with a signal and auxiliary data: x = [mu, theta_1..p], data = [d_b (2p bins), a_j (p)].
-std::unique_ptr<inf::Model> b3_like(int p) {
-  auto data = std::make_shared<const hb::B3Data>(hb::make_b3(p));
-  std::mt19937_64 r(43);
-  auto u = [&r] { return static_cast<double>(r() >> 11) * 0x1.0p-53; };
-  auto signal = std::make_shared<std::vector<double>>(static_cast<std::size_t>(data->m));
-  for (auto& s : *signal) s = 0.2 + 0.6 * u();
-  auto rate = [data, signal](const auto& x, int b) {
-    using std::exp;
-    using S = std::remove_cvref_t<decltype(x[0])>;
-    S nu = x[0] * (*signal)[static_cast<std::size_t>(b)];
-    for (int s = 0; s < hb::kB3Samples; ++s) {
-      S eta(0.0);
-      for (int j = 0; j < data->p; ++j) eta += data->k(s, b, j) * x[j + 1];
-      nu += data->n(s, b) * exp(eta);
-    }
-    return nu;
-  };
-  auto nll = [data, rate](const auto& x, const Eigen::VectorXd& d) {
-    using std::log;
-    using S = std::remove_cvref_t<decltype(x[0])>;
-    S f(0.0);
-    for (int b = 0; b < data->m; ++b) {
-      const S nu = rate(x, b);
-      f += nu - d[b] * log(nu);
-    }
-    for (int j = 0; j < data->p; ++j) {
-      const S t = x[j + 1] - d[data->m + j];
-      f += 0.5 * t * t;
-    }
-    return f;
-  };
-  Eigen::VectorXd observed(data->m + p);
-  for (int b = 0; b < data->m; ++b) observed[b] = data->d(b);
-  observed.tail(p).setZero();
-  std::vector<std::string> names{"mu"};
-  for (int j = 0; j < p; ++j) names.push_back("theta_" + std::to_string(j));
-  Eigen::VectorXd init = Eigen::VectorXd::Zero(p + 1);
-  init[0] = 1.0;
-  std::vector<hessfit::Bounds> bounds(static_cast<std::size_t>(p + 1), hessfit::Bounds{-5.0, 5.0});
-  bounds[0] = {0.0, 10.0};
-  auto obs = std::make_shared<const Eigen::VectorXd>(observed);
-  auto objective = hessfit::fit::Objective::from_callable([nll, obs](const auto& x) { return nll(x, *obs); }, names, init, bounds);
-  inf::Model::DataFunctions fns;
-  fns.observed = observed;
-  fns.bind = [nll](const Eigen::VectorXd& values) {
-    auto d = std::make_shared<const Eigen::VectorXd>(values);
-    return hessfit::fit::Objective::functions_of([nll, d](const auto& x) { return nll(x, *d); });
-  };
-  fns.expected_data = [data, rate, p](const Eigen::VectorXd& x) -> Eigen::VectorXd {
-    Eigen::VectorXd e(data->m + p);
-    for (int b = 0; b < data->m; ++b) e[b] = rate(x, b);
-    e.tail(p) = x.tail(p);
-    return e;
-  };
-  std::vector<inf::ParameterConstraint> constraints(static_cast<std::size_t>(p + 1));
-  for (int j = 0; j < p; ++j) constraints[static_cast<std::size_t>(j + 1)] = {inf::Constraint::kGaussian, 0.0, 1.0};
-  return std::make_unique<inf::Model>(inf::Model::from_functions(objective, "B3-like p=" + std::to_string(p), "mu", constraints, fns));
-}
 
 void discover() {
   auto add = [](std::string label, std::unique_ptr<inf::Model> m) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "command.hpp"
+#include "model_flags.hpp"
 #include "hessfit/common/text.hpp"
 #include "hessfit/configs/inference.hpp"
 #include "hessfit/configs/run.hpp"
@@ -38,31 +39,10 @@ const char* name_of(Kind kind) {
   return kind == Kind::kHypotest ? "hypotest" : kind == Kind::kLimit ? "limit" : "significance";
 }
 
-/// "lo:hi:n" -> (lo, hi, n); nothing if malformed.
-std::optional<std::tuple<double, double, int>> parse_scan(const std::string& text) {
-  const auto a = text.find(':'), b = text.find(':', a == std::string::npos ? a : a + 1);
-  if (a == std::string::npos || b == std::string::npos) return std::nullopt;
-  double lo = 0.0, hi = 0.0;
-  int n = 0;
-  const auto num = [](std::string_view s, auto& v) {
-    const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    return ec == std::errc() && p == s.data() + s.size() && !s.empty();
-  };
-  const std::string_view t(text);
-  if (!num(t.substr(0, a), lo) || !num(t.substr(a + 1, b - a - 1), hi) || !num(t.substr(b + 1), n)) return std::nullopt;
-  if (!(std::isfinite(lo) && std::isfinite(hi) && lo < hi) || n < 2 || n > 10000) return std::nullopt;
-  return std::tuple{lo, hi, n};
-}
-
 int run(Kind kind, const InferFlags& f) {
   using namespace configs;
   const std::string command = std::string("hessfit ") + name_of(kind);
-  std::vector<std::string> sets = f.sets;
-  const auto absolute = [](const std::string& p) { return std::filesystem::absolute(p).lexically_normal().generic_string(); };
-  if (!f.measurement.empty()) sets.push_back("model.measurement=" + f.measurement);
-  if (!f.patchset.empty()) sets.push_back("model.patchset=" + absolute(f.patchset));
-  if (!f.patch.empty()) sets.push_back("model.patch=" + f.patch);
-  if (!f.poi.empty()) sets.push_back("model.poi=" + f.poi);
+  const std::vector<std::string> sets = model_sets(f.sets, f.measurement, f.patchset, f.patch, f.poi);
 
   Diagnostics d;
   Config config = load_config(f.input, sets, d);
@@ -93,7 +73,7 @@ int run(Kind kind, const InferFlags& f) {
     request.limit.cl = f.cl;
     request.limit.scan_points = 0;
     if (!f.scan.empty()) {
-      if (const auto s = parse_scan(f.scan)) {
+      if (const auto s = parse_grid(f.scan, 10000)) {
         request.limit.scan_range = Located<std::array<double, 2>>{{std::get<0>(*s), std::get<1>(*s)}, {"--scan " + f.scan, 0, 0}};
         request.limit.scan_points = std::get<2>(*s);
       } else {

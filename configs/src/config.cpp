@@ -33,7 +33,11 @@ namespace {
 
 using detail::Node;
 
-const std::vector<std::string> kTopKeys{"version", "title", "model", "parameters", "fit", "uncertainties", "inference", "grid", "output"};
+const std::vector<std::string> kTopKeys{"version", "title", "model", "parameters", "fit", "uncertainties", "inference", "toys", "grid", "output"};
+const std::vector<std::string> kToysKeys{"ntoys", "seed", "test_statistic", "hypotest", "limit", "significance",
+                                         "pulls", "gof", "cls_accuracy", "max_toys"};
+const std::vector<std::string> kToysLimitKeys{"cl", "grid"};
+const std::vector<std::string> kToysPullKeys{"parameters", "minos"};
 const std::vector<std::string> kGridKeys{"patchset", "patches", "mu", "limits", "cl", "axes"};
 const std::vector<std::string> kInferenceKeys{"test_statistic", "asimov", "hypotest", "limit", "significance"};
 const std::vector<std::string> kLimitKeys{"cl", "scan"};
@@ -660,6 +664,89 @@ void read_grid(Reader& r, const Node* node, infer::TestStatistic statistic, Grid
                                infer::to_string(statistic) + "'");
 }
 
+// --- toys ---------------------------------------------------------------------------------
+
+void read_toys(Reader& r, const Node* node, ToysConfig& t) {
+  if (node == nullptr) return;
+  t.where = node->where;
+  if (!r.keys(*node, "toys", kToysKeys)) return;
+  if (const Node* n = node->find("ntoys")) {
+    if (auto v = r.integer(*n, "toys.ntoys", 1, 100000000)) t.ntoys = *v;
+  }
+  if (const Node* n = node->find("seed")) {
+    if (auto v = r.number(*n, "toys.seed")) {
+      if (*v < 0 || *v > 9007199254740992.0 || std::floor(*v) != *v)
+        r.d.error(n->where, "'toys.seed' must be a whole number between 0 and 2^53, got " + n->scalar);
+      else t.seed = static_cast<std::uint64_t>(*v);
+    }
+  }
+  if (const Node* n = node->find("test_statistic")) {
+    if (auto s = r.choice(*n, "toys.test_statistic", {"qtilde", "q", "q0"})) t.test_statistic = *infer::parse_test_statistic(*s);
+  }
+  if (const Node* n = node->find("hypotest")) {
+    if (n->is_sequence()) {
+      if (n->items.empty()) r.d.error(n->where, "'toys.hypotest' must not be empty: give the POI values to test");
+      for (std::size_t i = 0; i < n->items.size(); ++i)
+        if (auto v = r.number(n->items[i], "toys.hypotest[" + std::to_string(i) + "]")) t.hypotest.push_back({*v, n->items[i].where});
+    } else if (auto v = r.number(*n, "toys.hypotest")) {
+      t.hypotest.push_back({*v, n->where});
+    }
+  }
+  if (const Node* n = node->find("limit")) {
+    t.limit_where = n->where;
+    if (n->is_scalar()) {
+      if (auto b = r.boolean(*n, "toys.limit")) t.limit = *b;
+    } else if (n->is_map()) {
+      t.limit = true;
+      if (r.keys(*n, "toys.limit", kToysLimitKeys)) {
+        if (const Node* c = n->find("cl")) {
+          if (auto v = r.number_in(*c, "toys.limit.cl", 0.0, 1.0, true, true, "a confidence level between 0 and 1 (e.g. 0.95)")) t.cl = *v;
+        }
+        if (const Node* g = n->find("grid")) {
+          if (r.keys(*g, "toys.limit.grid", kLimitScanKeys)) {
+            if (const Node* p = g->find("range")) {
+              if (auto v = r.interval(*p, "toys.limit.grid.range")) t.grid_range = Located<std::array<double, 2>>{*v, p->where};
+            }
+            if (const Node* p = g->find("points")) {
+              if (auto v = r.integer(*p, "toys.limit.grid.points", 2, 1000)) t.grid_points = *v;
+            }
+          }
+        }
+      }
+    } else if (!n->is_null()) {
+      r.d.error(n->where, "'toys.limit' must be true, false or {cl: 0.95, grid: {range: [lo, hi], points: n}}, got " + n->describe());
+    }
+  }
+  if (const Node* n = node->find("significance")) {
+    t.significance_where = n->where;
+    if (auto b = r.boolean(*n, "toys.significance")) t.significance = *b;
+  }
+  if (const Node* n = node->find("pulls")) {
+    if (n->is_scalar()) {
+      if (auto b = r.boolean(*n, "toys.pulls")) t.pulls = *b;
+    } else if (n->is_map()) {
+      t.pulls = true;
+      if (r.keys(*n, "toys.pulls", kToysPullKeys)) {
+        if (const Node* p = n->find("parameters")) t.pull_parameters = r.names(*p, "toys.pulls.parameters");
+        if (const Node* p = n->find("minos")) {
+          if (auto b = r.boolean(*p, "toys.pulls.minos")) t.pull_minos = *b;
+        }
+      }
+    } else if (!n->is_null()) {
+      r.d.error(n->where, "'toys.pulls' must be true, false or {parameters: [names], minos: false}, got " + n->describe());
+    }
+  }
+  if (const Node* n = node->find("gof")) {
+    if (auto b = r.boolean(*n, "toys.gof")) t.gof = *b;
+  }
+  if (const Node* n = node->find("cls_accuracy")) {
+    if (auto v = r.number_in(*n, "toys.cls_accuracy", 0.0, 1.0, false, true, "between 0 (off) and 1, e.g. 0.005")) t.cls_accuracy = *v;
+  }
+  if (const Node* n = node->find("max_toys")) {
+    if (auto v = r.integer(*n, "toys.max_toys", 1, 100000000)) t.max_toys = *v;
+  }
+}
+
 // --- output -------------------------------------------------------------------------------
 
 template <class Apply>
@@ -741,6 +828,11 @@ Config read_config(const Node& root, const std::string& source, const std::files
   read_uncertainties(r, root.find("uncertainties"), c.uncertainties);
   read_inference(r, root.find("inference"), c.inference);
   read_grid(r, root.find("grid"), c.inference.test_statistic, c.grid);
+  read_toys(r, root.find("toys"), c.toys);
+  if (c.toys.requested() && !c.toys.test_statistic) c.toys.test_statistic = c.inference.test_statistic;
+  if (c.toys.limit && c.toys.test_statistic.value_or(c.inference.test_statistic) != infer::TestStatistic::kQTildeMu &&
+      c.toys.test_statistic.value_or(c.inference.test_statistic) != infer::TestStatistic::kQMu)
+    d.error(c.toys.limit_where, "'toys.limit' needs a CLs test statistic (qtilde or q)");
   read_output(r, root.find("output"), output_base, c.output);
   return c;
 }
@@ -913,6 +1005,31 @@ nlohmann::json to_json(const Config& c) {
             {"cl", c.grid.cl},
             {"axes", axes.empty() ? json("the first two labels") : axes}};
   }
+  json toys = nullptr;
+  if (c.toys.requested()) {
+    json values = json::array();
+    for (const auto& v : c.toys.hypotest) values.push_back(v.value);
+    json limit = false;
+    if (c.toys.limit)
+      limit = {{"cl", c.toys.cl},
+               {"grid",
+                {{"range", c.toys.grid_range ? json{c.toys.grid_range->value[0], c.toys.grid_range->value[1]} : json("auto")},
+                 {"points", c.toys.grid_points}}}};
+    json pull_names = json::array();
+    for (const auto& n : c.toys.pull_parameters) pull_names.push_back(n.value);
+    toys = {{"ntoys", c.toys.ntoys},
+            {"seed", c.toys.seed},
+            {"test_statistic", infer::to_string(c.toys.test_statistic.value_or(c.inference.test_statistic))},
+            {"hypotest", values},
+            {"limit", limit},
+            {"significance", c.toys.significance},
+            {"pulls", c.toys.pulls ? json{{"parameters", pull_names.empty() ? json("all free") : pull_names},
+                                          {"minos", c.toys.pull_minos}}
+                                   : json(false)},
+            {"gof", c.toys.gof},
+            {"cls_accuracy", c.toys.cls_accuracy},
+            {"max_toys", c.toys.max_toys}};
+  }
   json formats = json::array();
   if (c.output.text) formats.push_back("text");
   if (c.output.json) formats.push_back("json");
@@ -935,6 +1052,7 @@ nlohmann::json to_json(const Config& c) {
           {"uncertainties",
            {{"cl", c.uncertainties.cl}, {"minos", minos}, {"scans", scans}, {"contours", contours}, {"impacts", impacts}}},
           {"inference", inference},
+          {"toys", toys},
           {"output",
            {{"directory", c.output.directory.generic_string()},
             {"formats", formats},

@@ -222,6 +222,7 @@ json results_json(const Report& report) {
           {"contours", contours},
           {"impacts", impacts},
           {"inference", report.inference != nullptr ? json(to_json(*report.inference)) : json(nullptr)},
+          {"toys", report.toys != nullptr ? json(to_json(*report.toys)) : json(nullptr)},
           {"warnings", s.warnings},
           {"timing",
            {{"load", report.timing.load},
@@ -233,6 +234,7 @@ json results_json(const Report& report) {
             {"impacts", t.impacts},
             {"fit_total", t.total},
             {"inference", report.inference != nullptr ? report.inference->time_seconds : 0.0},
+            {"toys", report.toys != nullptr ? report.toys->time_seconds : 0.0},
             {"report", report.timing.report},
             {"total", report.timing.total}}},
           {"config", to_json(report.config)}};

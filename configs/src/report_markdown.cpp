@@ -177,6 +177,13 @@ std::string markdown_report(const Report& report, const std::vector<PlotFile>& p
     if (!inf.ok()) md << "\n**Problems:** " << inf.problems() << "\n";
   }
 
+  if (report.toys != nullptr) {
+    md << "\n## Toys\n\nPseudo-experiments (per-toy values in `toys.json`); p-values are fractions of the toys whose fits "
+          "converged, ties counted, with binomial errors; failed fits are counted, never dropped silently.\n\n```\n"
+       << text_summary(*report.toys) << "```\n";
+    for (const auto& [file, svg] : toy_plots(*report.toys)) md << "\n![" << file << "](" << file << ")\n";
+  }
+
   const auto& t = r.timing;
   md << "\n## Timing (wall seconds)\n\n| load | minimise | covariance | MINOS | scans | contours | impacts | fit total |\n"
         "|--:|--:|--:|--:|--:|--:|--:|--:|\n";

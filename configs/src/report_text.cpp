@@ -122,6 +122,7 @@ std::string text_summary(const Report& report) {
   }
 
   if (report.inference != nullptr) out << "\n" << text_summary(*report.inference);
+  if (report.toys != nullptr) out << "\n" << text_summary(*report.toys);
 
   const auto& t = r.timing;
   out << "\ntime: load " << format_seconds(report.timing.load) << ", minimise " << format_seconds(t.minimize) << ", covariance " << format_seconds(t.covariance);
@@ -133,9 +134,11 @@ std::string text_summary(const Report& report) {
   if (report.inference != nullptr) out << "; inference " << format_seconds(report.inference->time_seconds);
   out << "\n";
   const bool inference_ok = report.inference == nullptr || report.inference->ok();
+  const bool toys_ok = report.toys == nullptr || report.toys->ok();
   std::string problems = r.problems();
   if (!inference_ok) problems += (problems.empty() ? "" : "; ") + report.inference->problems();
-  out << "status: " << (r.ok() && inference_ok ? std::string("ok") : "PROBLEMS: " + problems) << "\n";
+  if (!toys_ok) problems += (problems.empty() ? "" : "; ") + report.toys->problems();
+  out << "status: " << (r.ok() && inference_ok && toys_ok ? std::string("ok") : "PROBLEMS: " + problems) << "\n";
   return out.str();
 }
 

@@ -137,8 +137,19 @@ int run_fit_command(const RunOptions& options, std::ostream& out, std::ostream& 
     }
   }
 
+  std::optional<ToysResults> toys;
+  if (config.toys.requested()) {
+    try {
+      infer::InferenceOptions fits = inference_options(config);
+      toys = run_toys(*setup, config.toys, fits, toy_progress_line(err, show_progress));
+    } catch (const std::exception& e) {
+      err << "hessfit fit: the toys failed: " << e.what() << "\nnothing was written\n";
+      return kExitNumerical;
+    }
+  }
+
   const auto t_report = Clock::now();
-  Report report{config, *setup, result, {load_seconds, 0.0, 0.0}, inference ? &*inference : nullptr};
+  Report report{config, *setup, result, {load_seconds, 0.0, 0.0}, inference ? &*inference : nullptr, toys ? &*toys : nullptr};
   std::vector<PlotFile> plots = make_plots(report);
   const std::string summary = text_summary(report);
   std::string markdown = config.output.markdown ? markdown_report(report, plots) : std::string{};
@@ -157,6 +168,10 @@ int run_fit_command(const RunOptions& options, std::ostream& out, std::ostream& 
     if (config.output.markdown) write("report.md", markdown);
     if (config.output.text) write("summary.txt", summary);
     for (const auto& p : plots) write(p.file_name, p.svg);
+    if (toys) {
+      write("toys.json", per_toy_json(*toys).dump() + "\n");
+      for (const auto& [file, svg] : toy_plots(*toys)) write(file, svg);
+    }
   } catch (const std::exception& e) {
     err << "hessfit fit: cannot write the results: " << e.what() << "\n";
     return kExitBadInput;
@@ -172,7 +187,9 @@ int run_fit_command(const RunOptions& options, std::ostream& out, std::ostream& 
   if (!fit_ok) err << "hessfit fit: " << result.problems() << "\n";
   const bool inference_ok = !inference || inference->ok();
   if (!inference_ok) err << "hessfit fit: " << inference->problems() << "\n";
-  return fit_ok && inference_ok ? kExitOk : kExitNumerical;
+  const bool toys_ok = !toys || toys->ok();
+  if (!toys_ok) err << "hessfit fit: " << toys->problems() << "\n";
+  return fit_ok && inference_ok && toys_ok ? kExitOk : kExitNumerical;
 }
 
 }  // namespace hessfit::configs

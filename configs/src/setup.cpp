@@ -3,6 +3,7 @@
 #include "hessfit/configs/setup.hpp"
 
 #include "hessfit/configs/inference.hpp"
+#include "hessfit/configs/toys.hpp"
 
 #include <algorithm>
 #include <memory>
@@ -424,6 +425,7 @@ std::optional<FitSetup> finish_setup(const Config& c, std::optional<BuiltModel> 
   if (d.size() != before) return std::nullopt;
   FitSetup setup{std::move(model), m->parameters, options, m->description, m->warnings};
   check_inference(c.inference, setup, d);
+  check_toys(c.toys, setup, d);
   if (d.size() != before) return std::nullopt;
   return setup;
 }

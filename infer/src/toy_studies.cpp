@@ -158,6 +158,10 @@ PullStudyResult pull_study(const Model& model, const ToyOptions& options, const 
       pp.coverage_minos = minos_covered / static_cast<double>(pp.minos_toys);
       pp.coverage_minos_error = binomial_error(pp.coverage_minos, pp.minos_toys);
     }
+    const Bounds b = model.objective().bounds(pp.index);
+    if (pp.generated <= b.lower || pp.generated >= b.upper)
+      add_problem(r.message, pp.name + " is generated on its bound " + format_shortest(pp.generated) +
+                                 ": its estimates are clipped there, its pulls not Gaussian");
     if (pp.toys < n - r.failed_fits)
       add_problem(r.message, pp.name + ": " + std::to_string(n - r.failed_fits - pp.toys) +
                                  " toy fits without an error for it (held by a bound; left out)");

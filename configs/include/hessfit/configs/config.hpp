@@ -153,6 +153,30 @@ struct GridConfig {
   bool requested() const { return patchset.has_value(); }
 };
 
+/// `toys:` -- pseudo-experiments (hessfit::infer toys.hpp): toy-based CLs, upper limits on a POI
+/// grid, discovery p0, pull/coverage studies, the toy-calibrated goodness of fit.
+struct ToysConfig {
+  Location where;
+  int ntoys = 1000;           // per ensemble (each hypotest: ntoys s+b and ntoys b-only toys)
+  std::uint64_t seed = 0;     // the same seed gives the same toys, bit for bit, for any thread count
+  std::optional<infer::TestStatistic> test_statistic;  // default: inference.test_statistic
+  std::vector<Located<double>> hypotest;               // POI values for toy-based CLs
+  bool limit = false;                                  // toy-based upper limit on a POI grid
+  double cl = kUpperLimitLevel;
+  std::optional<Located<std::array<double, 2>>> grid_range;  // default [0, 2 x the largest asymptotic limit]
+  int grid_points = 16;
+  Location limit_where;
+  bool significance = false;  // toy p0 (q0)
+  Location significance_where;
+  bool pulls = false;         // pull and coverage study at the best fit
+  std::vector<Located<std::string>> pull_parameters;  // empty: every free parameter
+  bool pull_minos = false;    // also MINOS coverage (costly)
+  bool gof = false;           // toy-calibrated saturated goodness of fit
+  double cls_accuracy = 0.0;  // Combine's --clsAcc (0: off): add ntoys blocks until sigma_CLs <= this
+  int max_toys = 100000;      // per ensemble, with cls_accuracy
+  bool requested() const { return !hypotest.empty() || limit || significance || pulls || gof; }
+};
+
 enum class Plot { kPulls, kCorrelation, kScans, kContours, kImpacts, kCls };
 std::string to_string(Plot plot);
 
@@ -180,6 +204,7 @@ struct Config {
   UncertaintiesConfig uncertainties;
   InferenceConfig inference;
   GridConfig grid;
+  ToysConfig toys;
   OutputConfig output;
 };
 

@@ -12,6 +12,7 @@
 #include "hessfit/configs/config.hpp"
 #include "hessfit/configs/inference.hpp"
 #include "hessfit/configs/setup.hpp"
+#include "hessfit/configs/toys.hpp"
 #include "hessfit/fit/fit.hpp"
 
 namespace hessfit::configs {
@@ -33,6 +34,8 @@ struct Report {
   RunTiming timing;
   /// The `inference:` results, if the config asked for any.
   const InferenceResults* inference = nullptr;
+  /// The `toys:` results, if the config asked for any.
+  const ToysResults* toys = nullptr;
 };
 
 /// A rendered plot.
