@@ -1,6 +1,7 @@
 // `hessfit eval WORKSPACE [--pars FILE.json] [--gradient] [--json] [--measurement M] [--patchset P --patch NAME]`:
 // the NLL (= -pyhf logpdf, all constants) of a workspace's model at given parameter values, and its
 // gradient by reverse-mode automatic differentiation.
+#include <cmath>
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -78,7 +79,8 @@ std::function<int()> attach_eval(CLI::App& app) {
   app.footer(
       "nll = -pyhf logpdf with all constant terms; twice_nll = 2 nll is pyhf's fit objective. The gradient comes from\n"
       "reverse-mode automatic differentiation.\n"
-      "Exit codes: 0 ok; 2 bad workspace, parameter file or option.");
+      "Exit codes: 0 ok; 1 the NLL is not finite at the given values (e.g. a negative expected rate); 2 bad workspace,\n"
+      "parameter file or option.");
   return [f]() {
     const lh::Model model = f->input.load().second;
     const Eigen::VectorXd x = read_parameters(f->pars, model);
@@ -88,6 +90,20 @@ std::function<int()> attach_eval(CLI::App& app) {
       nll = ad::value_and_gradient([&](const auto& y) { return model.nll(y); }, x, g);
     else
       nll = model.nll(x);
+    if (!std::isfinite(nll)) {
+      // Numerical trouble is reported, never printed as "-nan" with exit 0.
+      std::string where;
+      const auto rates = model.expected_rates(x);
+      for (std::size_t c = 0; c < rates.size() && where.empty(); ++c)
+        for (Eigen::Index b = 0; b < rates[c].size(); ++b)
+          if (!(rates[c][b] > 0.0)) {
+            where = "; the expected rate of channel '" + model.channels()[c].name + "' bin " + std::to_string(b) + " is " +
+                    shortest_number(rates[c][b]) + " (it must be positive)";
+            break;
+          }
+      std::cerr << "hessfit eval: error: the NLL is " << shortest_number(nll) << " at these parameter values" << where << "\n";
+      return kExitNumerical;
+    }
     if (f->json) {
       nlohmann::ordered_json out;
       out["nll"] = nll;

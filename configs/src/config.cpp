@@ -23,6 +23,7 @@ std::string to_string(Plot plot) {
     case Plot::kContours: return "contours";
     case Plot::kImpacts: return "impacts";
     case Plot::kCls: return "cls";
+    case Plot::kYields: return "yields";
   }
   return "?";
 }
@@ -47,17 +48,19 @@ const std::vector<std::string> kModelKeys{"workspace", "measurement", "patchset"
                                           "interpolation", "nll", "parameters", "data"};
 const std::vector<std::string> kInterpolationKeys{"normsys", "histosys"};
 const std::vector<std::string> kOverrideKeys{"init", "bounds", "fixed"};
-const std::vector<std::string> kFitKeys{"minimizer", "tolerance", "max_iterations", "threads", "max_restarts", "hessian"};
+const std::vector<std::string> kFitKeys{"minimizer", "tolerance", "max_iterations", "threads", "max_restarts", "hessian",
+                                        "background_only", "channels"};
 const std::vector<std::string> kHessianStorages{"auto", "dense", "sparse"};
-const std::vector<std::string> kUncertaintyKeys{"cl", "minos", "scans", "contours", "impacts"};
+const std::vector<std::string> kUncertaintyKeys{"cl", "minos", "scans", "contours", "impacts", "breakdown"};
+const std::vector<std::string> kBreakdownKeys{"groups", "minos"};
 const std::vector<std::string> kScanKeys{"parameter", "range", "points", "width"};
 const std::vector<std::string> kContourKeys{"parameters", "cl", "points"};
 const std::vector<std::string> kImpactKeys{"poi", "parameters", "prefit"};
 const std::vector<std::string> kOutputKeys{"directory", "formats", "plots", "correlation_max_parameters",
-                                           "impacts_max_parameters", "full_covariance"};
+                                           "impacts_max_parameters", "full_covariance", "yields", "bin_edges"};
 const std::vector<std::string> kMinimizers{"auto", "newton", "lbfgs", "bfgs"};
 const std::vector<std::string> kFormats{"text", "json", "markdown"};
-const std::vector<std::string> kPlots{"pulls", "correlation", "scans", "contours", "impacts", "cls"};
+const std::vector<std::string> kPlots{"pulls", "correlation", "scans", "contours", "impacts", "cls", "yields"};
 
 std::string join(const std::vector<std::string>& words, const std::string& sep = ", ") {
   std::string out;
@@ -425,6 +428,10 @@ void read_fit(Reader& r, const Node* node, FitConfig& f) {
   if (const Node* n = node->find("max_restarts")) {
     if (auto v = r.integer(*n, "fit.max_restarts", 0, 100)) f.max_restarts = *v;
   }
+  if (const Node* n = node->find("background_only")) {
+    if (auto v = r.boolean(*n, "fit.background_only")) f.background_only = *v;
+  }
+  if (const Node* n = node->find("channels")) f.channels = r.names(*n, "fit.channels");
 }
 
 // --- uncertainties ------------------------------------------------------------------------
@@ -562,6 +569,34 @@ void read_uncertainties(Reader& r, const Node* node, UncertaintiesConfig& u) {
       }
     } else if (!n->is_null()) {
       r.d.error(n->where, "'uncertainties.impacts' must be true, false or {poi: name, parameters: [...], prefit: true}, got " + n->describe());
+    }
+  }
+  if (const Node* n = node->find("breakdown")) {
+    BreakdownConfig& b = u.breakdown;
+    b.where = n->where;
+    if (n->is_scalar()) {
+      if (auto v = r.boolean(*n, "uncertainties.breakdown")) b.enabled = *v;
+    } else if (n->is_map()) {
+      if (r.keys(*n, "uncertainties.breakdown", kBreakdownKeys)) {
+        if (const Node* g = n->find("groups")) {
+          if (!g->is_map()) {
+            r.d.error(g->where, "'uncertainties.breakdown.groups' must map group names to parameter names/globs ({JES: [\"JET_*\"]}), got " +
+                                    g->describe());
+          } else {
+            for (std::size_t i = 0; i < g->keys.size(); ++i) {
+              const std::string w = "uncertainties.breakdown.groups." + g->keys[i];
+              BreakdownGroupConfig group{{g->keys[i], g->key_where[i]}, r.names(g->items[i], w)};
+              if (group.patterns.empty()) r.d.error(g->items[i].where, "'" + w + "' names no parameters");
+              b.groups.push_back(std::move(group));
+            }
+          }
+        }
+        if (const Node* m = n->find("minos")) {
+          if (auto v = r.boolean(*m, "uncertainties.breakdown.minos")) b.minos = *v;
+        }
+      }
+    } else if (!n->is_null()) {
+      r.d.error(n->where, "'uncertainties.breakdown' must be true, false or {groups: {name: [parameters]}, minos: false}, got " + n->describe());
     }
   }
   for (auto& c : u.contours)
@@ -788,7 +823,8 @@ void read_output(Reader& r, const Node* node, const std::filesystem::path& base,
       o.plots.push_back(p == "pulls" ? Plot::kPulls : p == "correlation" ? Plot::kCorrelation : p == "scans" ? Plot::kScans
                                                     : p == "contours"  ? Plot::kContours
                                                     : p == "impacts"   ? Plot::kImpacts
-                                                                       : Plot::kCls);
+                                                    : p == "cls"       ? Plot::kCls
+                                                                       : Plot::kYields);
     });
   }
   if (const Node* n = node->find("correlation_max_parameters")) {
@@ -799,6 +835,38 @@ void read_output(Reader& r, const Node* node, const std::filesystem::path& base,
   }
   if (const Node* n = node->find("full_covariance")) {
     if (auto v = r.boolean(*n, "output.full_covariance")) o.full_covariance = *v;
+  }
+  if (const Node* n = node->find("yields")) {
+    if (auto v = r.boolean(*n, "output.yields")) o.yields = *v;
+  }
+  if (const Node* n = node->find("bin_edges")) {
+    if (!n->is_map()) {
+      r.d.error(n->where, "'output.bin_edges' must map channel names to bin edges ({SR: [0, 50, 100]}), got " + n->describe());
+    } else {
+      for (std::size_t i = 0; i < n->keys.size(); ++i) {
+        const Node& e = n->items[i];
+        const std::string w = "output.bin_edges." + n->keys[i];
+        std::vector<double> edges;
+        if (!e.is_sequence() || e.items.size() < 2) {
+          r.d.error(e.where, "'" + w + "' must be a list of at least 2 bin edges, got " + e.describe());
+          continue;
+        }
+        bool ok = true;
+        for (std::size_t k = 0; k < e.items.size(); ++k) {
+          auto v = r.number_in(e.items[k], w + "[" + std::to_string(k) + "]", -1e300, 1e300, false, false, "a finite number");
+          if (!v) {
+            ok = false;
+            continue;
+          }
+          if (!edges.empty() && !(*v > edges.back())) {
+            r.d.error(e.items[k].where, "'" + w + "' must ascend: " + e.items[k].scalar + " follows " + e.items[k - 1].scalar);
+            ok = false;
+          }
+          edges.push_back(*v);
+        }
+        if (ok) o.bin_edges.push_back({{n->keys[i], n->key_where[i]}, edges});
+      }
+    }
   }
 }
 
@@ -973,6 +1041,21 @@ nlohmann::json to_json(const Config& c) {
                {"parameters", names.empty() ? json("all constrained") : names},
                {"prefit", c.uncertainties.impacts.prefit}};
   }
+  json breakdown = c.uncertainties.breakdown.enabled;
+  if (c.uncertainties.breakdown.enabled) {
+    json groups = json::object();
+    for (const auto& g : c.uncertainties.breakdown.groups) {
+      json names = json::array();
+      for (const auto& p : g.patterns) names.push_back(p.value);
+      groups[g.name.value] = names;
+    }
+    breakdown = {{"groups", c.uncertainties.breakdown.groups.empty() ? json("by modifier type") : groups},
+                 {"minos", c.uncertainties.breakdown.minos}};
+  }
+  json fit_channels = json::array();
+  for (const auto& ch : c.fit.channels) fit_channels.push_back(ch.value);
+  json bin_edges = json::object();
+  for (const auto& [name, edges] : c.output.bin_edges) bin_edges[name.value] = edges;
   json inference = nullptr;
   if (c.inference.requested()) {
     json values = json::array();
@@ -1048,9 +1131,16 @@ nlohmann::json to_json(const Config& c) {
             {"max_iterations", c.fit.max_iterations},
             {"threads", c.fit.threads},
             {"max_restarts", c.fit.max_restarts},
-            {"hessian", fit::to_string(c.fit.hessian)}}},
+            {"hessian", fit::to_string(c.fit.hessian)},
+            {"background_only", c.fit.background_only},
+            {"channels", fit_channels}}},
           {"uncertainties",
-           {{"cl", c.uncertainties.cl}, {"minos", minos}, {"scans", scans}, {"contours", contours}, {"impacts", impacts}}},
+           {{"cl", c.uncertainties.cl},
+            {"minos", minos},
+            {"scans", scans},
+            {"contours", contours},
+            {"impacts", impacts},
+            {"breakdown", breakdown}}},
           {"inference", inference},
           {"toys", toys},
           {"output",
@@ -1059,7 +1149,9 @@ nlohmann::json to_json(const Config& c) {
             {"plots", plots},
             {"correlation_max_parameters", c.output.correlation_max_parameters},
             {"impacts_max_parameters", c.output.impacts_max_parameters},
-            {"full_covariance", c.output.full_covariance}}}};
+            {"full_covariance", c.output.full_covariance},
+            {"yields", c.output.yields},
+            {"bin_edges", bin_edges}}}};
   if (!grid.is_null()) out["grid"] = grid;  // only in configs that have one (results.json of `fit` unchanged)
   return out;
 }

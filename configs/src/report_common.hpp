@@ -33,6 +33,9 @@ struct ParameterRow {
 
 std::vector<ParameterRow> parameter_rows(const Report& report);
 
+/// The stacked data/model plots of the yields (yield_plots.cpp).
+std::vector<PlotFile> yield_plots(const Report& report);
+
 struct CorrelatedPair {
   std::string a, b;
   double rho = 0.0;

@@ -202,7 +202,7 @@ json results_json(const Report& report) {
   for (const auto& i : r.minos.intervals) minos_names.push_back(i.name);
 
   const auto& t = r.timing;
-  return {{"schema", "hessfit.fit-results"},
+  json out = {{"schema", "hessfit.fit-results"},
           {"schema_version", kResultsSchemaVersion},
           {"hessfit_version", HESSFIT_CONFIGS_VERSION},
           {"title", report.config.title},
@@ -238,6 +238,9 @@ json results_json(const Report& report) {
             {"report", report.timing.report},
             {"total", report.timing.total}}},
           {"config", to_json(report.config)}};
+  out["timing"]["postfit"] = report.postfit != nullptr ? report.postfit->time_seconds : 0.0;
+  if (report.postfit != nullptr) add_json(*report.postfit, out);
+  return out;
 }
 
 }  // namespace hessfit::configs

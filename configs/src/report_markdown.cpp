@@ -139,6 +139,12 @@ std::string markdown_report(const Report& report, const std::vector<PlotFile>& p
     embed(Plot::kImpacts);
   }
 
+  if (report.postfit != nullptr) {
+    md << "\n" << markdown_sections(*report.postfit);
+    for (const auto& p : plots)
+      if (p.kind == Plot::kYields) md << "![" << p.title << "](" << p.file_name << ")\n\n";
+  }
+
   if (report.inference != nullptr) {
     const InferenceResults& inf = *report.inference;
     md << "\n## Hypothesis tests\n\nAsymptotic formulae (Cowan et al. 2011) with pyhf's conventions: test statistic "

@@ -121,6 +121,7 @@ std::string text_summary(const Report& report) {
     if (im.impacts.size() > n) out << "  ... " << im.impacts.size() - n << " more in results.json\n";
   }
 
+  if (report.postfit != nullptr) out << "\n" << text_section(*report.postfit);
   if (report.inference != nullptr) out << "\n" << text_summary(*report.inference);
   if (report.toys != nullptr) out << "\n" << text_summary(*report.toys);
 
@@ -132,6 +133,7 @@ std::string text_summary(const Report& report) {
   if (r.impacts) out << ", impacts " << format_seconds(t.impacts);
   out << "; fit total " << format_seconds(t.total);
   if (report.inference != nullptr) out << "; inference " << format_seconds(report.inference->time_seconds);
+  if (report.postfit != nullptr) out << "; yields/GoF/breakdown " << format_seconds(report.postfit->time_seconds);
   out << "\n";
   const bool inference_ok = report.inference == nullptr || report.inference->ok();
   const bool toys_ok = report.toys == nullptr || report.toys->ok();
@@ -139,6 +141,9 @@ std::string text_summary(const Report& report) {
   if (!inference_ok) problems += (problems.empty() ? "" : "; ") + report.inference->problems();
   if (!toys_ok) problems += (problems.empty() ? "" : "; ") + report.toys->problems();
   out << "status: " << (r.ok() && inference_ok && toys_ok ? std::string("ok") : "PROBLEMS: " + problems) << "\n";
+  // Trouble after the fit (a background-only fit that did not converge, a breakdown refit) is
+  // reported on its own line: the fit's own results stand.
+  if (report.postfit != nullptr && !report.postfit->ok()) out << "post-fit steps: PROBLEMS: " << report.postfit->problems() << "\n";
   return out.str();
 }
 

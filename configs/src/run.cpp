@@ -137,6 +137,19 @@ int run_fit_command(const RunOptions& options, std::ostream& out, std::ostream& 
     }
   }
 
+  std::optional<PostfitResults> postfit;
+  {
+    ProgressLine line(err, show_progress);
+    line.step("yields, goodness of fit and uncertainty breakdown");
+    try {
+      postfit = run_postfit(config, *setup, result);
+    } catch (const std::exception& e) {
+      line.stop();
+      err << "hessfit fit: the yields, goodness of fit or breakdown failed: " << e.what() << "\nnothing was written\n";
+      return kExitNumerical;
+    }
+  }
+
   std::optional<ToysResults> toys;
   if (config.toys.requested()) {
     try {
@@ -149,7 +162,8 @@ int run_fit_command(const RunOptions& options, std::ostream& out, std::ostream& 
   }
 
   const auto t_report = Clock::now();
-  Report report{config, *setup, result, {load_seconds, 0.0, 0.0}, inference ? &*inference : nullptr, toys ? &*toys : nullptr};
+  Report report{config, *setup, result, {load_seconds, 0.0, 0.0}, inference ? &*inference : nullptr, toys ? &*toys : nullptr,
+                &*postfit};
   std::vector<PlotFile> plots = make_plots(report);
   const std::string summary = text_summary(report);
   std::string markdown = config.output.markdown ? markdown_report(report, plots) : std::string{};
@@ -187,6 +201,7 @@ int run_fit_command(const RunOptions& options, std::ostream& out, std::ostream& 
   if (!fit_ok) err << "hessfit fit: " << result.problems() << "\n";
   const bool inference_ok = !inference || inference->ok();
   if (!inference_ok) err << "hessfit fit: " << inference->problems() << "\n";
+  if (!postfit->ok()) err << "hessfit fit: warning: " << postfit->problems() << "\n";
   const bool toys_ok = !toys || toys->ok();
   if (!toys_ok) err << "hessfit fit: " << toys->problems() << "\n";
   return fit_ok && inference_ok && toys_ok ? kExitOk : kExitNumerical;

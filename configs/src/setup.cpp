@@ -3,6 +3,7 @@
 #include "hessfit/configs/setup.hpp"
 
 #include "hessfit/configs/inference.hpp"
+#include "hessfit/configs/postfit.hpp"
 #include "hessfit/configs/toys.hpp"
 
 #include <algorithm>
@@ -42,13 +43,6 @@ bool glob_match(std::string_view pattern, std::string_view name) {
 
 namespace {
 
-struct BuiltModel {
-  infer::Model model;
-  std::vector<ParameterInfo> parameters;
-  std::string description;
-  std::vector<std::string> warnings;
-};
-
 const Location& first_known(const Location& a, const Location& b) { return a.line > 0 || !a.source.empty() ? a : b; }
 
 /// Each problem of a likelihood::InputError, located at the config value that led to it.
@@ -77,10 +71,10 @@ std::optional<likelihood::Workspace> load_workspace(const Config& c, Diagnostics
   return std::nullopt;
 }
 
-std::optional<BuiltModel> build_from_workspace(const Config& c, const likelihood::Workspace& workspace,
-                                               const std::string& patch, Diagnostics& d);
+std::optional<FitSetup> build_from_workspace(const Config& c, std::optional<likelihood::Workspace> ws, const std::string& patch,
+                                             Diagnostics& d);
 
-std::optional<BuiltModel> build_histfactory(const Config& c, Diagnostics& d) {
+std::optional<FitSetup> build_histfactory(const Config& c, Diagnostics& d) {
   const ModelConfig& m = c.model;
   std::optional<likelihood::Workspace> ws = load_workspace(c, d);
   if (!ws) return std::nullopt;
@@ -96,14 +90,15 @@ std::optional<BuiltModel> build_histfactory(const Config& c, Diagnostics& d) {
       return std::nullopt;
     }
   }
-  return build_from_workspace(c, *ws, m.patchset ? m.patch.value : std::string{}, d);
+  return build_from_workspace(c, std::move(ws), m.patchset ? m.patch.value : std::string{}, d);
 }
 
-std::optional<BuiltModel> build_from_workspace(const Config& c, const likelihood::Workspace& workspace,
-                                               const std::string& patch, Diagnostics& d) {
+/// The model of `ws` (the background-only workspace with `patch` applied, when not empty) as the
+/// config's model section and fit.channels ask.
+std::optional<FitSetup> build_from_workspace(const Config& c, std::optional<likelihood::Workspace> ws, const std::string& patch,
+                                             Diagnostics& d) {
   const ModelConfig& m = c.model;
   const Location& ws_where = m.workspace->where;
-  const likelihood::Workspace* ws = &workspace;
   if (!m.measurement.value.empty()) {
     std::vector<std::string> names;
     for (const auto& meas : ws->measurements()) names.push_back(meas.name);
@@ -124,6 +119,40 @@ std::optional<BuiltModel> build_from_workspace(const Config& c, const likelihood
   options.histosys = m.histosys_interpolation == "code0"   ? likelihood::Interpolation::kCode0
                      : m.histosys_interpolation == "code2" ? likelihood::Interpolation::kCode2
                                                            : likelihood::Interpolation::kCode4p;
+  // fit.channels: the fit sees only the chosen channels; the whole model predicts the others.
+  std::optional<infer::Model> full;
+  if (!c.fit.channels.empty()) {
+    std::vector<std::string> names;
+    for (const auto& ch : ws->channels()) names.push_back(ch.name);
+    std::set<std::string> kept;
+    for (const auto& g : c.fit.channels) {
+      bool any = false;
+      for (const auto& n : names)
+        if (glob_match(g.value, n)) {
+          kept.insert(n);
+          any = true;
+        }
+      if (!any) d.error(g.where, "'fit.channels': no channel matches '" + g.value + "'" + did_you_mean(g.value, names));
+    }
+    if (kept.empty()) return std::nullopt;
+    try {
+      full = infer::Model(ws->model(options));
+      nlohmann::json doc = ws->json();
+      for (const char* key : {"channels", "observations"}) {
+        nlohmann::json chosen = nlohmann::json::array();
+        for (const auto& ch : doc[key])
+          if (kept.contains(ch["name"].get<std::string>())) chosen.push_back(ch);
+        doc[key] = chosen;
+      }
+      ws = likelihood::Workspace::from_json(std::move(doc), ws->source());
+    } catch (const likelihood::InputError& e) {
+      report_input_error(d, c.fit.channels.front().where, "cannot build the model of the chosen channels", e);
+      return std::nullopt;
+    } catch (const std::exception& e) {
+      d.error(c.fit.channels.front().where, std::string("cannot build the model of the chosen channels: ") + e.what());
+      return std::nullopt;
+    }
+  }
   std::optional<likelihood::Model> model;
   try {
     model = ws->model(options);
@@ -136,21 +165,12 @@ std::optional<BuiltModel> build_from_workspace(const Config& c, const likelihood
   }
 
   auto shared = std::make_shared<const likelihood::Model>(std::move(*model));
-  const likelihood::Model& mod = *shared;
-  BuiltModel built{infer::Model(shared), {}, {}, mod.warnings()};
-  for (std::size_t i = 0; i < mod.size(); ++i) {
-    const auto& p = mod.parameters()[i];
-    built.parameters.push_back({p.name, std::string(likelihood::to_string(p.type)), built.model.constraints()[i]});
-  }
-  std::size_t bins = 0;
-  for (const auto& ch : mod.channels()) bins += ch.bins;
-  std::ostringstream desc;
-  desc << "pyhf workspace '" << m.workspace->value.generic_string() << "'";
-  if (!patch.empty()) desc << " + patch '" << patch << "'";
-  desc << ", measurement '" << mod.measurement() << "': " << mod.channels().size() << " channel"
-       << (mod.channels().size() == 1 ? "" : "s") << ", " << bins << " bin" << (bins == 1 ? "" : "s") << ", " << mod.size()
-       << " parameters (" << mod.free_parameters() << " free)";
-  built.description = desc.str();
+  std::string name = "pyhf workspace '" + m.workspace->value.generic_string() + "'";
+  if (full) name += " (fit to " + std::to_string(shared->channels().size()) + " of its " +
+                    std::to_string(full->histfactory()->channels().size()) + " channels)";
+  if (!patch.empty()) name += " + patch '" + patch + "'";
+  FitSetup built = histfactory_setup(std::move(shared), name);
+  built.full_model = std::move(full);
   return built;
 }
 
@@ -166,7 +186,7 @@ fit::Objective renamed(const fit::Objective& o, std::vector<std::string> names) 
   return r;
 }
 
-std::optional<BuiltModel> build_nll(const Config& c, Diagnostics& d) {
+std::optional<FitSetup> build_nll(const Config& c, Diagnostics& d) {
   const ModelConfig& m = c.model;
   const NllDefinition* definition = find_nll(m.nll->value);
   if (definition == nullptr) return std::nullopt;  // reported by load_config
@@ -217,7 +237,7 @@ std::optional<BuiltModel> build_nll(const Config& c, Diagnostics& d) {
   std::optional<infer::Model::DataFunctions> data = nm->data;
   std::vector<ParameterConstraint> constraints = nm->constraints;
   constraints.resize(static_cast<std::size_t>(objective.size()));
-  BuiltModel built{infer::Model::from_functions(objective, "model '" + m.nll->value + "'", poi, constraints, std::move(data)), {}, {}, {}};
+  FitSetup built{infer::Model::from_functions(objective, "model '" + m.nll->value + "'", poi, constraints, std::move(data)), {}, {}, {}, {}, std::nullopt};
   for (int i = 0; i < objective.size(); ++i)
     built.parameters.push_back({objective.name(i), "parameter", constraints[static_cast<std::size_t>(i)]});
   built.description = "C++ NLL '" + m.nll->value + "' (" + definition->description + "): " + std::to_string(objective.size()) +
@@ -312,7 +332,7 @@ std::string resolve_one(const Located<std::string>& name, const fit::Objective& 
 
 bool explicitly_given(const Location& where) { return !where.source.empty(); }
 
-fit::FitOptions plan(const Config& c, const BuiltModel& m, const fit::Objective& o, Diagnostics& d) {
+fit::FitOptions plan(const Config& c, const FitSetup& m, const fit::Objective& o, Diagnostics& d) {
   const std::string model_poi = m.model.poi_name();
   fit::FitOptions f;
   f.minimize.method = c.fit.minimizer;
@@ -415,28 +435,49 @@ fit::FitOptions plan(const Config& c, const BuiltModel& m, const fit::Objective&
   return f;
 }
 
-std::optional<FitSetup> finish_setup(const Config& c, std::optional<BuiltModel> m, Diagnostics& d) {
-  if (!m) return std::nullopt;
+}  // namespace
+
+FitSetup histfactory_setup(std::shared_ptr<const likelihood::Model> model, const std::string& name) {
+  const likelihood::Model& mod = *model;
+  FitSetup built{infer::Model(model), {}, {}, {}, mod.warnings(), std::nullopt};
+  for (std::size_t i = 0; i < mod.size(); ++i) {
+    const auto& p = mod.parameters()[i];
+    built.parameters.push_back({p.name, std::string(likelihood::to_string(p.type)), built.model.constraints()[i]});
+  }
+  std::size_t bins = 0;
+  for (const auto& ch : mod.channels()) bins += ch.bins;
+  std::ostringstream desc;
+  desc << name << ", measurement '" << mod.measurement() << "': " << mod.channels().size() << " channel"
+       << (mod.channels().size() == 1 ? "" : "s") << ", " << bins << " bin" << (bins == 1 ? "" : "s") << ", " << mod.size()
+       << " parameters (" << mod.free_parameters() << " free)";
+  built.description = desc.str();
+  return built;
+}
+
+std::optional<FitSetup> prepare_fit(const Config& c, FitSetup m, Diagnostics& d) {
   const std::size_t before = d.size();
-  infer::Model model = m->model;
+  infer::Model model = m.model;
   model.objective().set_hessian_storage(c.fit.hessian);
   apply_overrides(c, model.objective(), d);
-  fit::FitOptions options = plan(c, *m, model.objective(), d);
+  fit::FitOptions options = plan(c, m, model.objective(), d);
   if (d.size() != before) return std::nullopt;
-  FitSetup setup{std::move(model), m->parameters, options, m->description, m->warnings};
+  FitSetup setup{std::move(model), std::move(m.parameters), options, std::move(m.description), std::move(m.warnings),
+                 std::move(m.full_model)};
   check_inference(c.inference, setup, d);
+  check_postfit(c, setup, d);
   check_toys(c.toys, setup, d);
   if (d.size() != before) return std::nullopt;
   return setup;
 }
 
-}  // namespace
-
 std::optional<FitSetup> prepare_fit(const Config& c, Diagnostics& d) {
-  std::optional<BuiltModel> m;
+  std::optional<FitSetup> m;
+  if (!c.fit.channels.empty() && !c.model.workspace)
+    d.error(c.fit.channels.front().where, "'fit.channels' needs a workspace (a model with channels)");
   if (c.model.workspace) m = build_histfactory(c, d);
   else if (c.model.nll) m = build_nll(c, d);
-  return finish_setup(c, std::move(m), d);
+  if (!m) return std::nullopt;
+  return prepare_fit(c, std::move(*m), d);
 }
 
 std::optional<PatchsetInputs> load_patchset_inputs(const Config& c, const Located<std::filesystem::path>& patchset, Diagnostics& d) {
@@ -470,7 +511,9 @@ std::optional<FitSetup> prepare_fit(const Config& c, const PatchsetInputs& input
     d.error(where, "cannot apply patch '" + patch.name + "': " + e.what());
     return std::nullopt;
   }
-  return finish_setup(c, build_from_workspace(c, *ws, patch.name, d), d);
+  std::optional<FitSetup> m = build_from_workspace(c, std::move(ws), patch.name, d);
+  if (!m) return std::nullopt;
+  return prepare_fit(c, std::move(*m), d);
 }
 
 FitSetup prepare_fit(const Config& c) {

@@ -106,6 +106,14 @@ void Svg::text(double x, double y, const std::string& t, const TextStyle& s) {
   body_ += "</text>\n";
 }
 
+std::string Svg::hatch(const std::string& colour, double spacing, double stroke_width) {
+  const std::string id = "hatch" + std::to_string(++patterns_);
+  defs_ += "<pattern id=\"" + id + "\" patternUnits=\"userSpaceOnUse\" width=\"" + num(spacing) + "\" height=\"" + num(spacing) +
+           "\" patternTransform=\"rotate(45)\"><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"" + num(spacing) + "\" stroke=\"" + colour +
+           "\" stroke-width=\"" + num(stroke_width) + "\"/></pattern>\n";
+  return "url(#" + id + ")";
+}
+
 void Svg::begin_clip(double x, double y, double w, double h) {
   const std::string id = "clip" + std::to_string(++clips_);
   defs_ += "<clipPath id=\"" + id + "\"><rect x=\"" + num(x) + "\" y=\"" + num(y) + "\" width=\"" + num(w) + "\" height=\"" + num(h) +

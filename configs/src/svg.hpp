@@ -38,6 +38,9 @@ class Svg {
   /// Starts / ends a group clipped to a rectangle (for data that may leave the frame).
   void begin_clip(double x, double y, double w, double h);
   void end_clip();
+  /// Defines a pattern of diagonal lines in `colour` and returns the fill that uses it
+  /// ("url(#hatch1)"), for uncertainty bands.
+  std::string hatch(const std::string& colour, double spacing = 6.0, double stroke_width = 1.0);
   std::string str() const;
   double width() const { return width_; }
   double height() const { return height_; }
@@ -45,6 +48,7 @@ class Svg {
  private:
   double width_, height_;
   int clips_ = 0;
+  int patterns_ = 0;
   std::string body_;
   std::string defs_;
 };

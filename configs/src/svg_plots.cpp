@@ -545,6 +545,8 @@ std::vector<PlotFile> make_plots(const Report& report) {
     if (auto p = impacts_plot(report, rows)) plots.push_back(std::move(*p));
   if (o.has(Plot::kCls) && report.inference != nullptr)
     if (auto p = cls_plot(*report.inference)) plots.push_back(std::move(*p));
+  if (o.has(Plot::kYields))
+    for (auto& p : detail::yield_plots(report)) plots.push_back(std::move(p));
   return plots;
 }
 

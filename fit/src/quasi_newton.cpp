@@ -4,6 +4,7 @@
 #include <ceres/gradient_problem.h>
 #include <ceres/gradient_problem_solver.h>
 #include <fmt/format.h>
+#include <glog/logging.h>
 
 #include <algorithm>
 #include <cmath>
@@ -117,6 +118,13 @@ MinimizeResult quasi_newton_minimize(const Objective& objective, const Eigen::Ve
     u[static_cast<std::size_t>(k)] = transforms.back().internal(problem.start()[k]);
   }
   Eigen::VectorXd x = problem.start();
+  // Ceres logs through glog even when SILENT (warnings of its line search); what it says is in our
+  // result's status, and an uninitialised glog would print "Logging before InitGoogleLogging()".
+  static const bool glog_quiet = [] {
+    FLAGS_minloglevel = google::GLOG_FATAL;
+    return true;
+  }();
+  (void)glog_quiet;
   ceres::GradientProblemSolver::Summary summary;
   if (m > 0) {
     auto* function = new TransformedFunction(&problem, transforms);  // owned by the problem

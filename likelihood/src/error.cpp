@@ -5,9 +5,19 @@
 namespace hessfit::likelihood {
 namespace {
 
+/// At most this many problems are spelt out in a message; the rest are counted.
+constexpr std::size_t kMaxProblemsShown = 50;
+
 std::string format(const std::string& source, const std::vector<Problem>& problems) {
+  // The first kMaxProblemsShown and a count: 10^5 problems must not print megabytes.
   std::string text;
+  std::size_t shown = 0;
   for (const Problem& p : problems) {
+    if (shown == kMaxProblemsShown) {
+      text += "\n" + source + ": ... and " + std::to_string(problems.size() - shown) + " more problems";
+      break;
+    }
+    ++shown;
     if (!text.empty()) text += '\n';
     text += source;
     text += ": ";

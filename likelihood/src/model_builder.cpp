@@ -204,7 +204,10 @@ void ModelBuilder::check_sharing(const Draft& d) {
     std::map<std::string, std::set<std::size_t>> coverage;
     for (const Use& u : d.uses) coverage[ws_.channels()[u.channel].samples[u.sample].name].insert(u.sorted_channel);
     const auto& reference = coverage.begin()->second;
-    for (const auto& [sample, channels] : coverage) {
+    for (const auto& entry : coverage) {
+      // (not a structured binding: clang 14, used for the fuzz build, cannot capture one in a lambda)
+      const std::string& sample = entry.first;
+      const std::set<std::size_t>& channels = entry.second;
       if (channels == reference) continue;
       const auto names = [&](const std::set<std::size_t>& cs) {
         std::vector<std::string> out;

@@ -4,6 +4,9 @@
 #include <algorithm>
 #include <charconv>
 #include <set>
+#include <vector>
+
+#include "hessfit/common/input.hpp"
 
 #include "hessfit/likelihood/digest.hpp"
 #include "hessfit/likelihood/error.hpp"
@@ -34,6 +37,31 @@ bool is_hex(const std::string& s, std::size_t length) {
 std::string value_text(const PatchValue& v) {
   if (const double* d = std::get_if<double>(&v)) return format_shortest(*d);
   return quote(std::get<std::string>(v));
+}
+
+/// A patched workspace may be at most this many times the size of the workspace and the patch
+/// together (plus 64 KiB): more means a patch that multiplies the document (repeated `copy`).
+constexpr std::size_t kMaxPatchGrowth = 4;
+
+/// The size of a JSON value in bytes as written compactly, roughly: one per value plus the
+/// characters of strings and keys (iterative: patched documents may nest deeply).
+std::size_t json_size(const json& root) {
+  std::size_t size = 0;
+  std::vector<const json*> todo{&root};
+  while (!todo.empty()) {
+    const json* v = todo.back();
+    todo.pop_back();
+    size += 2;
+    if (v->is_string()) size += v->get_ref<const std::string&>().size();
+    if (v->is_object())
+      for (auto it = v->begin(); it != v->end(); ++it) {
+        size += it.key().size() + 3;
+        todo.push_back(&it.value());
+      }
+    if (v->is_array())
+      for (const json& item : *v) todo.push_back(&item);
+  }
+  return size;
 }
 
 void check_operation(Checker& check, const json& op, const std::string& path, const std::string& where) {
@@ -275,8 +303,30 @@ Workspace PatchSet::apply(const Workspace& background, const Patch& patch, Diges
   for (; k < patches_.size(); ++k)
     if (&patches_[k] == &patch) break;
   const std::string path = k < patches_.size() ? member(element("patches", k), "patch") : "patch";
+  // Bounded growth: `copy` doubles what it copies, so 40 copies of the root would need 2^40 times
+  // the memory. The running size counts what each add, replace and copy puts in (never less).
+  const std::size_t background_size = json_size(doc);
+  std::size_t patch_size = 0;
+  for (const json& op : patch.operations) patch_size += json_size(op);
+  const std::size_t limit = kMaxPatchGrowth * (background_size + patch_size) + (std::size_t{64} << 10);
+  std::size_t size = background_size;
   for (std::size_t i = 0; i < patch.operations.size(); ++i) {
     const json& op = patch.operations[i];
+    const std::string kind = op.value("op", std::string());
+    if (kind == "copy" && op.contains("from") && op["from"].is_string()) {
+      try {
+        size += json_size(doc.at(json::json_pointer(op["from"].get<std::string>())));
+      } catch (const nlohmann::json::exception&) {
+        // a bad pointer: patch_inplace below says so
+      }
+    } else if ((kind == "add" || kind == "replace") && op.contains("value")) {
+      size += json_size(op["value"]);
+    }
+    if (size > limit)
+      throw InputError(source_, located(element(path, i), "patch " + quote(patch.name)),
+                       "the patched workspace would exceed " + std::to_string(kMaxPatchGrowth) +
+                           " times the size of the workspace and the patch, plus 64 KiB (" + format_bytes(size) + " > " +
+                           format_bytes(limit) + "); refusing a patch that multiplies the document");
     try {
       doc.patch_inplace(json::array({op}));
     } catch (const nlohmann::json::exception& e) {

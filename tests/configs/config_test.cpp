@@ -45,7 +45,8 @@ TEST(ConfigSchema, FillsEveryDefault) {
   EXPECT_DOUBLE_EQ(c.uncertainties.scans[0].width, 3.0);
   EXPECT_FALSE(c.uncertainties.impacts.enabled);
   EXPECT_TRUE(c.output.text && c.output.json && c.output.markdown);
-  EXPECT_EQ(c.output.plots.size(), 6u);
+  EXPECT_EQ(c.output.plots.size(), 7u);
+  EXPECT_TRUE(c.output.yields && c.fit.background_only && c.uncertainties.breakdown.enabled);
   EXPECT_EQ(c.output.directory, (kExamples / "results").lexically_normal());
   EXPECT_EQ(c.title, "a");
 }
@@ -143,7 +144,7 @@ TEST(ConfigErrors, UnknownKeysNameTheirPlaceAndTheNearestValidKey) {
 TEST(ConfigErrors, AnUnknownKeyFarFromAnyListsTheValidOnes) {
   EXPECT_EQ(problems_of("model: {workspace: tiny/workspace.json}\noutput: {colour: blue}\n"),
             "bad.yaml:2:10: unknown key 'colour' in 'output' (valid keys: directory, formats, plots, "
-            "correlation_max_parameters, impacts_max_parameters, full_covariance)");
+            "correlation_max_parameters, impacts_max_parameters, full_covariance, yields, bin_edges)");
 }
 
 TEST(ConfigErrors, WrongTypesAndRangesAreReportedTogether) {

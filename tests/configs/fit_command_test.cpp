@@ -207,7 +207,9 @@ TEST(ShippedExamples, TheTinyWorkspaceReportFollowsTheDocumentedSchema) {
   ASSERT_EQ(run.exit_code, 0) << run.output;
   EXPECT_EQ(run.output, "");  // --quiet, and no progress line when stderr is not a terminal
   EXPECT_EQ(files_in(out), (std::set<std::string>{"results.json", "report.md", "summary.txt", "pulls.svg", "correlation.svg",
-                                                   "scan_mu.svg", "scan_mu_ttbar.svg", "contour_mu_mu_ttbar.svg", "impacts.svg"}));
+                                                   "scan_mu.svg", "scan_mu_ttbar.svg", "contour_mu_mu_ttbar.svg", "impacts.svg",
+                                                   "yields_prefit_CR.svg", "yields_prefit_SR.svg", "yields_postfit_CR.svg",
+                                                   "yields_postfit_SR.svg"}));
   const json r = read_json(out / "results.json");
   EXPECT_EQ(r["schema"], "hessfit.fit-results");
   EXPECT_EQ(r["schema_version"], 2);

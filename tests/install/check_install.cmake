@@ -14,3 +14,18 @@ if(NOT last_output MATCHES "gradient -3.5234843061579")
   message(FATAL_ERROR "consumer printed an unexpected result:\n${last_output}")
 endif()
 message(STATUS "consumer output:\n${last_output}")
+
+# The Python module, from the installed tree only (nothing of the build tree on its path). The
+# script's lines are separated by newlines, not semicolons (CMake would split the argument there).
+if(PYTHON)
+  set(module_dir ${PYTHON_DIR})
+  if(NOT IS_ABSOLUTE ${module_dir})
+    set(module_dir ${WORK_DIR}/prefix/${module_dir})
+  endif()
+  run(${CMAKE_COMMAND} -E env PYTHONPATH=${module_dir} ${PYTHON} -c
+      "import hessfit\nr = hessfit.fit(hessfit.Workspace.load('${WORKSPACE}').model(measurement='tiny'))\nprint(hessfit.__file__, r.status, r.covariance_status)")
+  if(NOT last_output MATCHES "^${module_dir}/hessfit[^ ]*\\.so converged accurate")
+    message(FATAL_ERROR "the installed Python module printed an unexpected result:\n${last_output}")
+  endif()
+  message(STATUS "installed Python module: ${last_output}")
+endif()

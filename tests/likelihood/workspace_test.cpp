@@ -273,7 +273,7 @@ TEST(WorkspaceErrors, MissingFileIsAnInputError) {
     (void)Workspace::load("/nonexistent/workspace.json");
     FAIL() << "no error";
   } catch (const InputError& e) {
-    EXPECT_STREQ(e.what(), "/nonexistent/workspace.json: cannot open file: No such file or directory");
+    EXPECT_STREQ(e.what(), "/nonexistent/workspace.json: no such file");
   }
 }
 

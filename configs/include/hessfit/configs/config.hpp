@@ -73,6 +73,10 @@ struct FitConfig {
   int threads = 0;          // 0 = all cores
   int max_restarts = fit::FitOptions{}.max_restarts;  // refits from a lower point found by MINOS/scans/contours/impacts
   fit::HessianStorage hessian = fit::HessianStorage::kAuto;  // auto | dense | sparse
+  bool background_only = true;  // also the background-only fit (POI fixed at 0) and its yields
+  /// Fit only the channels matching these names/globs (blinded: the control regions); the
+  /// others' yields are predicted from that fit. Empty: every channel.
+  std::vector<Located<std::string>> channels;
 };
 
 /// `uncertainties.minos`: none, the POI, all free parameters, or a list of names/globs.
@@ -106,6 +110,20 @@ struct ImpactsConfig {
   Location where;
 };
 
+/// One group of `uncertainties.breakdown.groups`: a name and parameter names/globs.
+struct BreakdownGroupConfig {
+  Located<std::string> name;
+  std::vector<Located<std::string>> patterns;
+};
+
+/// `uncertainties.breakdown`: true | false | {groups: {name: [globs]}, minos: bool}.
+struct BreakdownConfig {
+  bool enabled = true;                       // for a model with a free POI
+  std::vector<BreakdownGroupConfig> groups;  // empty: one group per modifier type
+  bool minos = false;                        // also MINOS impacts (two crossings per group)
+  Location where;
+};
+
 /// `uncertainties:`
 struct UncertaintiesConfig {
   double cl = kOneSigmaLevel;  // MINOS confidence level (1 dof)
@@ -114,6 +132,7 @@ struct UncertaintiesConfig {
   std::vector<ScanConfig> scans;  // default: one scan of the POI
   std::vector<ContourConfig> contours;
   ImpactsConfig impacts;
+  BreakdownConfig breakdown;
 };
 
 /// `inference.limit`: upper limits and the CLs scan behind the Brazil-band plot.
@@ -177,7 +196,7 @@ struct ToysConfig {
   bool requested() const { return !hypotest.empty() || limit || significance || pulls || gof; }
 };
 
-enum class Plot { kPulls, kCorrelation, kScans, kContours, kImpacts, kCls };
+enum class Plot { kPulls, kCorrelation, kScans, kContours, kImpacts, kCls, kYields };
 std::string to_string(Plot plot);
 
 /// `output:`
@@ -186,7 +205,10 @@ struct OutputConfig {
   bool text = true;                 // summary.txt
   bool json = true;                 // results.json
   bool markdown = true;             // report.md
-  std::vector<Plot> plots{Plot::kPulls, Plot::kCorrelation, Plot::kScans, Plot::kContours, Plot::kImpacts, Plot::kCls};
+  std::vector<Plot> plots{Plot::kPulls, Plot::kCorrelation, Plot::kScans, Plot::kContours, Plot::kImpacts, Plot::kCls, Plot::kYields};
+  bool yields = true;                   // pre-/post-fit yields (HistFactory models) and the goodness of fit
+  /// Bin edges per channel for the yield plots (bins + 1 ascending values); others by bin index.
+  std::vector<std::pair<Located<std::string>, std::vector<double>>> bin_edges;
   int correlation_max_parameters = 40;  // prune the heatmap to the most correlated ones
   int impacts_max_parameters = 30;      // rows of the impact ranking plot
   bool full_covariance = false;         // results.json: the n x n matrices also on the sparse path

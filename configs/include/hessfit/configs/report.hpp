@@ -11,6 +11,7 @@
 
 #include "hessfit/configs/config.hpp"
 #include "hessfit/configs/inference.hpp"
+#include "hessfit/configs/postfit.hpp"
 #include "hessfit/configs/setup.hpp"
 #include "hessfit/configs/toys.hpp"
 #include "hessfit/fit/fit.hpp"
@@ -36,6 +37,8 @@ struct Report {
   const InferenceResults* inference = nullptr;
   /// The `toys:` results, if the config asked for any.
   const ToysResults* toys = nullptr;
+  /// Yields, goodness of fit and breakdown, if computed.
+  const PostfitResults* postfit = nullptr;
 };
 
 /// A rendered plot.

@@ -39,6 +39,9 @@ struct FitSetup {
   fit::FitOptions options;   // minimiser and the uncertainties to compute, names resolved
   std::string description;   // "workspace 'x.json', measurement 'm'" / "C++ NLL 'counting'"
   std::vector<std::string> warnings;  // accepted but possibly unintended
+  /// With fit.channels: the model of every channel (its pre-fit state), whose yields the fit to the
+  /// chosen channels predicts. Empty otherwise.
+  std::optional<infer::Model> full_model;
 
   /// The NLL on the observed data with the overrides applied.
   const fit::Objective& objective() const { return model.objective(); }
@@ -51,6 +54,17 @@ struct FitSetup {
 FitSetup prepare_fit(const Config& config);
 /// Same, recording problems instead of throwing; nothing when a problem was added.
 std::optional<FitSetup> prepare_fit(const Config& config, Diagnostics& diagnostics);
+
+/// The setup of a HistFactory model built by the caller (the Python module holds its workspace
+/// in memory): the parameters' kinds and constraints, the model's warnings, and a description
+/// "<name>, measurement 'm': 2 channels, 4 bins, 7 parameters (5 free)" (`name`: "pyhf workspace
+/// 'ws.json'"). Its options are the defaults: prepare_fit(config, setup, ...) plans the fit.
+FitSetup histfactory_setup(std::shared_ptr<const likelihood::Model> model, const std::string& name);
+
+/// The config's parameter overrides, Hessian storage and fit plan (minimiser, MINOS, scans,
+/// contours, impacts, inference checks) applied to a model built by the caller; `config.model` is
+/// not read. Problems go to `diagnostics` (nothing is returned when one was added).
+std::optional<FitSetup> prepare_fit(const Config& config, FitSetup model, Diagnostics& diagnostics);
 
 /// A background-only workspace and a patchset, each read and parsed once and the patchset's digest
 /// of the workspace verified once: the source of every model of a grid over the patches.
