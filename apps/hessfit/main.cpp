@@ -5,6 +5,8 @@
 #include <iostream>
 
 #include "command.hpp"
+#include "hessfit/configs/report.hpp"
+#include "ranks.hpp"
 
 namespace hessfit::app {
 std::vector<Command>& command_registry() {
@@ -40,8 +42,19 @@ int main(int argc, char** argv) {
   }
   for (auto& [sub, run] : runners) {
     if (sub->parsed()) {
+      // Under mpirun: `grid` splits its work items over the ranks; the other commands run on
+      // rank 0 alone (the same output as one process), the other ranks leave at once.
+      const Ranks& ranks = Ranks::world();
+      if (ranks.size() > 1 && sub->get_name() != "grid") {
+        if (!ranks.root()) return kExitOk;
+        std::cerr << "hessfit " << sub->get_name() << ": runs on MPI rank 0 alone (" << ranks.size()
+                  << " ranks started; `hessfit grid` splits its points over ranks)\n";
+      }
       try {
         return run();
+      } catch (const hessfit::configs::ReportInterrupted& e) {  // SIGINT/SIGTERM while an output set was written
+        std::cerr << "hessfit " << sub->get_name() << ": " << e.what() << "; the output folder holds no partial output\n";
+        return hessfit::configs::kExitInterrupted + e.signal_number();
       } catch (const std::bad_alloc&) {
         std::cerr << "hessfit " << sub->get_name() << ": error: out of memory (the model or its input is too large for "
                   << "the memory available); nothing was written\n";

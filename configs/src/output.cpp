@@ -132,16 +132,28 @@ void remove_tree(const std::string& dir) {
   ::rmdir(dir.c_str());
 }
 
-/// Removes staging folders of processes that are gone (killed while writing) and the
-/// "<name>.tmp-XXXXXX" files of earlier hessfit versions.
+/// This machine's name as it appears in staging folder names ("-" and "/" replaced).
+std::string host_name() {
+  char buffer[256] = {};
+  if (::gethostname(buffer, sizeof buffer - 1) != 0) return "host";
+  std::string host = buffer;
+  for (char& c : host)
+    if (c == '/' || c == '-') c = '_';
+  return host.empty() ? "host" : host;
+}
+
+/// Removes staging folders ".hessfit-staging-<host>-<pid>-XXXXXX" of processes of this machine
+/// that are gone (killed while writing; shards on other machines of a shared file system are left
+/// alone) and the "<name>.tmp-XXXXXX" files of earlier hessfit versions.
 void remove_stale_temporaries(const std::string& dir) {
   DIR* d = ::opendir(dir.c_str());
   if (d == nullptr) return;
+  const std::string mine = kStagingPrefix + host_name() + "-";
   std::vector<std::string> stale_dirs, stale_files;
   while (const dirent* e = ::readdir(d)) {
     const std::string name = e->d_name;
-    if (name.rfind(kStagingPrefix, 0) == 0) {
-      const long pid = std::strtol(name.c_str() + std::strlen(kStagingPrefix), nullptr, 10);
+    if (name.rfind(mine, 0) == 0) {
+      const long pid = std::strtol(name.c_str() + mine.size(), nullptr, 10);
       if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) stale_dirs.push_back(dir + "/" + name);
     } else if (const auto t = name.rfind(".tmp-"); t != std::string::npos && name.size() == t + 11) {
       stale_files.push_back(dir + "/" + name);
@@ -164,7 +176,7 @@ std::vector<std::string> read_manifest(const std::string& path) {
 class Staging {
  public:
   explicit Staging(const std::string& directory) {
-    path_ = directory + "/" + kStagingPrefix + std::to_string(::getpid()) + "-XXXXXX";
+    path_ = directory + "/" + kStagingPrefix + host_name() + "-" + std::to_string(::getpid()) + "-XXXXXX";
     if (::mkdtemp(path_.data()) == nullptr)
       throw std::runtime_error("cannot create a staging folder in '" + directory + "': " + error_text(errno));
   }

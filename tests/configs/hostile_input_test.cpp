@@ -193,6 +193,19 @@ TEST(HostileFiles, AFifoOrADirectoryInPlaceOfAFileIsRefusedAtOnce) {
   fs::remove_all(dir);
 }
 
+TEST(HostileFiles, MergeReadsItsPartsWithTheBoundedReader) {
+  // A directory, or a part nested 10^5 deep (nlohmann's recursive parser would overflow the stack).
+  const fs::path dir = scratch("merge");
+  std::ofstream(dir / "deep.json") << std::string(100000, '[') << std::string(100000, ']');
+  for (const auto& [part, message] : {std::pair{dir.string(), "is a directory"}, std::pair{(dir / "deep.json").string(), "nesting deeper than 128"}}) {
+    const auto run = run_command(kExe + " merge " + quote(part) + " --out " + quote((dir / "out").string()));
+    EXPECT_EQ(run.exit_code, 2) << run.output;
+    EXPECT_NE(run.output.find(message), std::string::npos) << run.output;
+  }
+  EXPECT_EQ(files_in(dir), std::set<std::string>{"deep.json"});
+  fs::remove_all(dir);
+}
+
 TEST(HostileFiles, EvalOfANegativeYieldIsNumericalTroubleNotNan) {
   const fs::path dir = scratch("negative");
   std::ofstream(dir / "w.json") << R"({"channels": [{"name": "SR", "samples": [{"name": "b", "data": [-5.0],

@@ -87,12 +87,16 @@ inline constexpr const char* kReportManifest = ".hessfit-report";
 /// The manifest of the set that `hessfit toys --out` writes (its own: a toys run beside a fit
 /// report in one folder leaves the fit's files alone).
 inline constexpr const char* kToysManifest = ".hessfit-toys";
+/// The manifest of `hessfit grid` and `hessfit merge` (grid.json, grid.txt, exclusion.svg); a
+/// shard's part is a set of one file with the manifest ".hessfit-grid-part-K-of-N", so that shards
+/// writing into one folder at once leave each other's parts alone.
+inline constexpr const char* kGridManifest = ".hessfit-grid";
 
 /// Writes `files` into `directory` (created if missing) as one set: all are staged in a
-/// ".hessfit-staging-<pid>-XXXXXX" folder inside it, then renamed into place with SIGINT/SIGTERM
+/// ".hessfit-staging-<host>-<pid>-XXXXXX" folder inside it, then renamed into place with SIGINT/SIGTERM
 /// held back; the manifest (`manifest`, a name starting with '.') lists the set, and files of the
 /// previous set of that manifest that this one lacks are removed. Staging folders of dead processes
-/// are removed first. The folder is the old set or the new set, never a mixture, and holds no
+/// of this host are removed first. The folder is the old set or the new set, never a mixture, and holds no
 /// temporaries after a SIGINT/SIGTERM. File names must be unique (unique_file_name()).
 /// Throws std::runtime_error (nothing written) or ReportInterrupted.
 void write_report_set(const std::filesystem::path& directory, const std::vector<ReportFile>& files,
