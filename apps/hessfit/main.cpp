@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "command.hpp"
+#include "ranks.hpp"
 
 namespace hessfit::app {
 std::vector<Command>& command_registry() {
@@ -38,6 +39,14 @@ int main(int argc, char** argv) {
   }
   for (auto& [sub, run] : runners) {
     if (sub->parsed()) {
+      // Under mpirun: `grid` splits its work items over the ranks; the other commands run on
+      // rank 0 alone (the same output as one process), the other ranks leave at once.
+      const Ranks& ranks = Ranks::world();
+      if (ranks.size() > 1 && sub->get_name() != "grid") {
+        if (!ranks.root()) return kExitOk;
+        std::cerr << "hessfit " << sub->get_name() << ": runs on MPI rank 0 alone (" << ranks.size()
+                  << " ranks started; `hessfit grid` splits its points over ranks)\n";
+      }
       try {
         return run();
       } catch (const std::exception& e) {
