@@ -74,6 +74,31 @@ std::vector<std::string> Ranks::gather(const std::string& mine) const {
 #endif
 }
 
+std::vector<std::string> Ranks::allgather(const std::string& mine) const {
+  if (!mpi_) return {mine};
+#ifdef HESSFIT_WITH_MPI
+  if (mine.size() > static_cast<std::size_t>(1) << 30) throw std::runtime_error("a rank's results exceed 1 GiB");
+  int length = static_cast<int>(mine.size());
+  std::vector<int> lengths(static_cast<std::size_t>(size_)), offsets(static_cast<std::size_t>(size_));
+  MPI_Allgather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, MPI_COMM_WORLD);
+  long total = 0;
+  for (int r = 0; r < size_; ++r) {
+    offsets[static_cast<std::size_t>(r)] = static_cast<int>(total);
+    total += lengths[static_cast<std::size_t>(r)];
+  }
+  if (total > (1L << 31) - 1) throw std::runtime_error("the exchanged results exceed 2 GiB");
+  std::string all(static_cast<std::size_t>(total), '\0');
+  MPI_Allgatherv(mine.data(), length, MPI_CHAR, all.data(), lengths.data(), offsets.data(), MPI_CHAR, MPI_COMM_WORLD);
+  std::vector<std::string> out;
+  for (int r = 0; r < size_; ++r)
+    out.push_back(all.substr(static_cast<std::size_t>(offsets[static_cast<std::size_t>(r)]),
+                             static_cast<std::size_t>(lengths[static_cast<std::size_t>(r)])));
+  return out;
+#else
+  return {mine};
+#endif
+}
+
 std::string Ranks::broadcast(const std::string& from_root) const {
   if (!mpi_) return from_root;
 #ifdef HESSFIT_WITH_MPI
