@@ -14,6 +14,7 @@ packages=(
   libbenchmark-dev       # Google Benchmark
   libadolc-dev           # ADOL-C, benchmark peer only
   libfmt-dev             # fmt 9 (number formatting in common/, report tables)
+  libopenmpi-dev openmpi-bin  # OpenMPI 4.1: `mpirun -np N hessfit grid` over ranks, and its tests
   pybind11-dev python3-dev python3-numpy  # the Python module `hessfit` (python/)
   python3-pytest         # its tests (run by ctest)
   python3-iminuit        # iminuit (Minuit2), peer of the Python comparison test

@@ -4,6 +4,8 @@
 #include <iostream>
 
 #include "command.hpp"
+#include "distribute.hpp"
+#include "ranks.hpp"
 
 namespace hessfit::app {
 std::vector<Command>& command_registry() {
@@ -38,6 +40,25 @@ int main(int argc, char** argv) {
   }
   for (auto& [sub, run] : runners) {
     if (sub->parsed()) {
+      for (int i = 1; i < argc; ++i)
+        if (sub->get_name() == argv[i]) {
+          command_arguments().assign(argv + i + 1, argv + argc);
+          break;
+        }
+      // Under mpirun: `grid` splits its points over the ranks, `toys` and `fit` their toys and
+      // impact refits (distribute.hpp); rank 0 alone prints and writes. The other commands run
+      // on rank 0 alone (the same output as one process), the other ranks leave at once.
+      const Ranks& ranks = Ranks::world();
+      const std::string name = sub->get_name();
+      if (ranks.size() > 1 && name != "grid" && name != "toys" && name != "fit") {
+        if (!ranks.root()) return kExitOk;
+        std::cerr << "hessfit " << name << ": runs on MPI rank 0 alone (" << ranks.size()
+                  << " ranks started; grid, toys and fit split their work over ranks)\n";
+      }
+      if (ranks.size() > 1 && !ranks.root()) {
+        std::cout.rdbuf(nullptr);  // rank 0 reports (failed work items of every rank included)
+        std::cerr.rdbuf(nullptr);
+      }
       try {
         return run();
       } catch (const std::exception& e) {

@@ -34,11 +34,12 @@ namespace {
 
 using detail::Node;
 
-const std::vector<std::string> kTopKeys{"version", "title", "model", "parameters", "fit", "uncertainties", "inference", "toys", "output"};
+const std::vector<std::string> kTopKeys{"version", "title", "model", "parameters", "fit", "uncertainties", "inference", "toys", "grid", "output"};
 const std::vector<std::string> kToysKeys{"ntoys", "seed", "test_statistic", "hypotest", "limit", "significance",
                                          "pulls", "gof", "cls_accuracy", "max_toys"};
 const std::vector<std::string> kToysLimitKeys{"cl", "grid"};
 const std::vector<std::string> kToysPullKeys{"parameters", "minos"};
+const std::vector<std::string> kGridKeys{"patchset", "patches", "mu", "limits", "cl", "axes"};
 const std::vector<std::string> kInferenceKeys{"test_statistic", "asimov", "hypotest", "limit", "significance"};
 const std::vector<std::string> kLimitKeys{"cl", "scan"};
 const std::vector<std::string> kLimitScanKeys{"range", "points"};
@@ -664,6 +665,40 @@ void read_inference(Reader& r, const Node* node, InferenceConfig& inf) {
     r.d.error(inf.limit.where, "'inference.limit' needs a CLs test statistic (qtilde or q), not 'q0' (a discovery test)");
 }
 
+// --- grid ---------------------------------------------------------------------------------
+
+void read_grid(Reader& r, const Node* node, infer::TestStatistic statistic, GridConfig& g) {
+  if (node == nullptr) return;
+  g.where = node->where;
+  if (!r.keys(*node, "grid", kGridKeys)) return;
+  if (const Node* n = node->find("patchset")) g.patchset = r.file(*n, "grid.patchset");
+  else r.d.error(node->where, "'grid' needs 'patchset' (the pyhf patchset.json whose patches are the grid points)");
+  if (const Node* n = node->find("patches")) {
+    if (auto s = r.located_string(*n, "grid.patches")) g.patches = *s;
+  }
+  if (const Node* n = node->find("mu")) {
+    g.mu_where = n->where;
+    if (auto v = r.number(*n, "grid.mu")) g.mu = *v;
+  }
+  if (const Node* n = node->find("limits")) {
+    if (auto b = r.boolean(*n, "grid.limits")) g.limits = *b;
+  }
+  if (const Node* n = node->find("cl")) {
+    if (auto v = r.number_in(*n, "grid.cl", 0.0, 1.0, true, true, "a confidence level between 0 and 1 (e.g. 0.95)")) g.cl = *v;
+  }
+  if (const Node* n = node->find("axes")) {
+    if (!n->is_sequence() || n->items.size() != 2) {
+      r.d.error(n->where, "'grid.axes' must name two of the patchset's labels, e.g. [m1, m2], got " + n->describe());
+    } else {
+      for (std::size_t i = 0; i < 2; ++i)
+        if (auto s = r.located_string(n->items[i], "grid.axes[" + std::to_string(i) + "]")) g.axes.push_back(*s);
+    }
+  }
+  if (!infer::has_cls(statistic) || statistic == infer::TestStatistic::kQ0)
+    r.d.error(node->where, "'grid' needs a CLs test statistic in 'inference.test_statistic' (qtilde or q), not '" +
+                               infer::to_string(statistic) + "'");
+}
+
 // --- toys ---------------------------------------------------------------------------------
 
 void read_toys(Reader& r, const Node* node, ToysConfig& t) {
@@ -860,6 +895,7 @@ Config read_config(const Node& root, const std::string& source, const std::files
   read_fit(r, root.find("fit"), c.fit);
   read_uncertainties(r, root.find("uncertainties"), c.uncertainties);
   read_inference(r, root.find("inference"), c.inference);
+  read_grid(r, root.find("grid"), c.inference.test_statistic, c.grid);
   read_toys(r, root.find("toys"), c.toys);
   if (c.toys.requested() && !c.toys.test_statistic) c.toys.test_statistic = c.inference.test_statistic;
   if (c.toys.limit && c.toys.test_statistic.value_or(c.inference.test_statistic) != infer::TestStatistic::kQTildeMu &&
@@ -1041,6 +1077,17 @@ nlohmann::json to_json(const Config& c) {
                  {"limit", limit},
                  {"significance", c.inference.significance}};
   }
+  json grid = nullptr;
+  if (c.grid.requested()) {
+    json axes = json::array();
+    for (const auto& a : c.grid.axes) axes.push_back(a.value);
+    grid = {{"patchset", c.grid.patchset->value.generic_string()},
+            {"patches", c.grid.patches.value},
+            {"mu", c.grid.mu},
+            {"limits", c.grid.limits},
+            {"cl", c.grid.cl},
+            {"axes", axes.empty() ? json("the first two labels") : axes}};
+  }
   json toys = nullptr;
   if (c.toys.requested()) {
     json values = json::array();
@@ -1073,7 +1120,7 @@ nlohmann::json to_json(const Config& c) {
   json plots = json::array();
   for (const Plot p : c.output.plots) plots.push_back(to_string(p));
 
-  return {{"version", kConfigSchemaVersion},
+  json out = {{"version", kConfigSchemaVersion},
           {"title", c.title},
           {"source", c.source},
           {"model", model},
@@ -1105,6 +1152,8 @@ nlohmann::json to_json(const Config& c) {
             {"full_covariance", c.output.full_covariance},
             {"yields", c.output.yields},
             {"bin_edges", bin_edges}}}};
+  if (!grid.is_null()) out["grid"] = grid;  // only in configs that have one (results.json of `fit` unchanged)
+  return out;
 }
 
 }  // namespace hessfit::configs

@@ -59,19 +59,25 @@ void report_input_error(Diagnostics& d, const Location& where, const std::string
   }
 }
 
+std::optional<likelihood::Workspace> load_workspace(const Config& c, Diagnostics& d) {
+  const ModelConfig& m = c.model;
+  try {
+    return likelihood::Workspace::load(m.workspace->value);
+  } catch (const likelihood::InputError& e) {
+    report_input_error(d, m.workspace->where, "bad workspace", e);
+  } catch (const std::exception& e) {
+    d.error(m.workspace->where, std::string("cannot read the workspace: ") + e.what());
+  }
+  return std::nullopt;
+}
+
+std::optional<FitSetup> build_from_workspace(const Config& c, std::optional<likelihood::Workspace> ws, const std::string& patch,
+                                             Diagnostics& d);
+
 std::optional<FitSetup> build_histfactory(const Config& c, Diagnostics& d) {
   const ModelConfig& m = c.model;
-  const Location& ws_where = m.workspace->where;
-  std::optional<likelihood::Workspace> ws;
-  try {
-    ws = likelihood::Workspace::load(m.workspace->value);
-  } catch (const likelihood::InputError& e) {
-    report_input_error(d, ws_where, "bad workspace", e);
-    return std::nullopt;
-  } catch (const std::exception& e) {
-    d.error(ws_where, std::string("cannot read the workspace: ") + e.what());
-    return std::nullopt;
-  }
+  std::optional<likelihood::Workspace> ws = load_workspace(c, d);
+  if (!ws) return std::nullopt;
   if (m.patchset) {
     try {
       const auto patchset = likelihood::PatchSet::load(m.patchset->value);
@@ -84,6 +90,15 @@ std::optional<FitSetup> build_histfactory(const Config& c, Diagnostics& d) {
       return std::nullopt;
     }
   }
+  return build_from_workspace(c, std::move(ws), m.patchset ? m.patch.value : std::string{}, d);
+}
+
+/// The model of `ws` (the background-only workspace with `patch` applied, when not empty) as the
+/// config's model section and fit.channels ask.
+std::optional<FitSetup> build_from_workspace(const Config& c, std::optional<likelihood::Workspace> ws, const std::string& patch,
+                                             Diagnostics& d) {
+  const ModelConfig& m = c.model;
+  const Location& ws_where = m.workspace->where;
   if (!m.measurement.value.empty()) {
     std::vector<std::string> names;
     for (const auto& meas : ws->measurements()) names.push_back(meas.name);
@@ -153,7 +168,7 @@ std::optional<FitSetup> build_histfactory(const Config& c, Diagnostics& d) {
   std::string name = "pyhf workspace '" + m.workspace->value.generic_string() + "'";
   if (full) name += " (fit to " + std::to_string(shared->channels().size()) + " of its " +
                     std::to_string(full->histfactory()->channels().size()) + " channels)";
-  if (m.patchset) name += " + patch '" + m.patch.value + "'";
+  if (!patch.empty()) name += " + patch '" + patch + "'";
   FitSetup built = histfactory_setup(std::move(shared), name);
   built.full_model = std::move(full);
   return built;
@@ -461,6 +476,42 @@ std::optional<FitSetup> prepare_fit(const Config& c, Diagnostics& d) {
     d.error(c.fit.channels.front().where, "'fit.channels' needs a workspace (a model with channels)");
   if (c.model.workspace) m = build_histfactory(c, d);
   else if (c.model.nll) m = build_nll(c, d);
+  if (!m) return std::nullopt;
+  return prepare_fit(c, std::move(*m), d);
+}
+
+std::optional<PatchsetInputs> load_patchset_inputs(const Config& c, const Located<std::filesystem::path>& patchset, Diagnostics& d) {
+  if (!c.model.workspace) {
+    d.error(patchset.where, "a patchset needs a pyhf workspace in 'model.workspace' (the background-only workspace)");
+    return std::nullopt;
+  }
+  std::optional<likelihood::Workspace> ws = load_workspace(c, d);
+  if (!ws) return std::nullopt;
+  try {
+    auto set = std::make_shared<const likelihood::PatchSet>(likelihood::PatchSet::load(patchset.value));
+    set->verify(*ws);
+    return PatchsetInputs{std::make_shared<const likelihood::Workspace>(std::move(*ws)), std::move(set)};
+  } catch (const likelihood::InputError& e) {
+    report_input_error(d, patchset.where, "bad patchset", e);
+  } catch (const std::exception& e) {
+    d.error(patchset.where, std::string("cannot read the patchset: ") + e.what());
+  }
+  return std::nullopt;
+}
+
+std::optional<FitSetup> prepare_fit(const Config& c, const PatchsetInputs& inputs, const likelihood::Patch& patch, Diagnostics& d) {
+  std::optional<likelihood::Workspace> ws;
+  const Location where{inputs.patchset->source(), 0, 0};
+  try {
+    ws = inputs.patchset->apply(*inputs.background, patch, likelihood::PatchSet::DigestCheck::kSkip);
+  } catch (const likelihood::InputError& e) {
+    report_input_error(d, where, "cannot apply patch '" + patch.name + "'", e);
+    return std::nullopt;
+  } catch (const std::exception& e) {
+    d.error(where, "cannot apply patch '" + patch.name + "': " + e.what());
+    return std::nullopt;
+  }
+  std::optional<FitSetup> m = build_from_workspace(c, std::move(ws), patch.name, d);
   if (!m) return std::nullopt;
   return prepare_fit(c, std::move(*m), d);
 }

@@ -158,6 +158,20 @@ struct InferenceConfig {
   bool requested() const { return !hypotest.empty() || limit.enabled || significance; }
 };
 
+/// `grid:` -- the hypothesis test (and upper limits) of every selected patch of a patchset applied
+/// to the background-only `model.workspace` (`hessfit grid`).
+struct GridConfig {
+  Location where;
+  std::optional<Located<std::filesystem::path>> patchset;  // resolved against the config's folder
+  Located<std::string> patches{"*", {}};  // glob over patch names ('*' any run, '?' one character)
+  double mu = 1.0;                        // the POI value tested at every point
+  Location mu_where;
+  bool limits = false;                    // also the observed and expected upper limits
+  double cl = kUpperLimitLevel;           // their confidence level; the contours are at CLs = 1 - cl
+  std::vector<Located<std::string>> axes; // two of the patchset's labels for the plot (default: the first two)
+  bool requested() const { return patchset.has_value(); }
+};
+
 /// `toys:` -- pseudo-experiments (hessfit::infer toys.hpp): toy-based CLs, upper limits on a POI
 /// grid, discovery p0, pull/coverage studies, the toy-calibrated goodness of fit.
 struct ToysConfig {
@@ -211,6 +225,7 @@ struct Config {
   FitConfig fit;
   UncertaintiesConfig uncertainties;
   InferenceConfig inference;
+  GridConfig grid;
   ToysConfig toys;
   OutputConfig output;
 };

@@ -8,6 +8,7 @@
 //   const fit::FitResult result = run_fit(setup);         // run.hpp
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,6 +21,8 @@
 #include "hessfit/fit/fit.hpp"
 #include "hessfit/fit/objective.hpp"
 #include "hessfit/infer/model.hpp"
+#include "hessfit/likelihood/patchset.hpp"
+#include "hessfit/likelihood/workspace.hpp"
 
 namespace hessfit::configs {
 
@@ -62,6 +65,22 @@ FitSetup histfactory_setup(std::shared_ptr<const likelihood::Model> model, const
 /// contours, impacts, inference checks) applied to a model built by the caller; `config.model` is
 /// not read. Problems go to `diagnostics` (nothing is returned when one was added).
 std::optional<FitSetup> prepare_fit(const Config& config, FitSetup model, Diagnostics& diagnostics);
+
+/// A background-only workspace and a patchset, each read and parsed once and the patchset's digest
+/// of the workspace verified once: the source of every model of a grid over the patches.
+struct PatchsetInputs {
+  std::shared_ptr<const likelihood::Workspace> background;
+  std::shared_ptr<const likelihood::PatchSet> patchset;
+};
+
+/// Reads `model.workspace` and `patchset` and verifies the digest (a mismatch is the error that
+/// `hessfit fit --patchset` gives). Nothing when a problem was added.
+std::optional<PatchsetInputs> load_patchset_inputs(const Config& config, const Located<std::filesystem::path>& patchset,
+                                                   Diagnostics& diagnostics);
+/// prepare_fit() of the config's model with `patch` applied to the loaded background (a copy of
+/// its parsed document; the digest is not checked again). Nothing when a problem was added.
+std::optional<FitSetup> prepare_fit(const Config& config, const PatchsetInputs& inputs, const likelihood::Patch& patch,
+                                    Diagnostics& diagnostics);
 
 /// Glob match with '*' (any run) and '?' (one character); everything else literal.
 bool glob_match(std::string_view pattern, std::string_view name);

@@ -62,6 +62,7 @@
 
 #include "hessfit/common/levels.hpp"
 #include "hessfit/fit/minimize.hpp"
+#include "hessfit/fit/parallel.hpp"
 #include "hessfit/fit/profile.hpp"
 #include "hessfit/infer/fits.hpp"
 #include "hessfit/infer/hypotest.hpp"
@@ -399,9 +400,11 @@ ToyGofResult toy_gof(const Model& model, const ToyOptions& options);
 void toy_pvalues(ToyHypotestResult& result, double tie_tolerance);
 
 namespace detail {
-/// Runs task(i) for toys i in [0, n): blocks of max(64, n / 20) toys, parallel within a block
-/// (options.threads), options.progress after each.
-void for_each_toy(long n, const ToyOptions& options, const std::function<void(long)>& task);
+/// Runs the toys i in [0, n) of one loop: compute(i, record) fits toy i and writes its result
+/// as `width` doubles, store(i, record) puts them in place. Blocks of max(64, n / 20) toys, each
+/// a fit::distributed_for (threads within a process; MPI ranks and batch shards across
+/// processes), options.progress after each.
+void for_each_toy(long n, int width, const ToyOptions& options, const fit::ItemCompute& compute, const fit::ItemStore& store);
 }  // namespace detail
 
 /// numpy.percentile(values, 100 p) with linear interpolation; values ascending, non-empty.

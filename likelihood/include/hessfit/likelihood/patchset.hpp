@@ -57,8 +57,11 @@ class PatchSet {
 
   /// Throws InputError unless every listed digest matches the workspace.
   void verify(const Workspace& background) const;
-  /// verify(), then the patch applied and the result validated.
-  Workspace apply(const Workspace& background, const Patch& patch) const;
+  /// verify() (unless `check` is kSkip: the caller verified this background already, as a grid
+  /// over many patches does once), then the patch applied to a copy of the background's parsed
+  /// document (never re-read or re-parsed) and the result validated.
+  enum class DigestCheck { kVerify, kSkip };
+  Workspace apply(const Workspace& background, const Patch& patch, DigestCheck check = DigestCheck::kVerify) const;
   Workspace apply(const Workspace& background, std::string_view name_or_values) const;
 
  private:
