@@ -147,7 +147,7 @@ fit::MinimizeResult fit_toy(const fit::Objective& objective, const std::vector<i
                             const Eigen::VectorXd& values, const Eigen::VectorXd& start, const fit::Chord* chord,
                             const ToyFitOptions& options) {
   const fit::Chord* c = options.chord_steps && chord != nullptr && chord->usable() ? chord : nullptr;
-  fit::MinimizeResult r = fit::conditional_minimum(objective, moved, values, start, options.fit, c);
+  fit::MinimizeResult r = fit::conditional_minimum(objective, moved, values, start, options.fit, c, &options.chord);
   if (r.converged() || !options.retry_from_initial_values) return r;
   fit::MinimizeResult again = fit::conditional_minimum(objective, moved, values, objective.values(), options.fit);
   again.evaluations += r.evaluations;
