@@ -19,6 +19,7 @@
 
 #include "command.hpp"
 #include "hessfit/common/input.hpp"
+#include "distribute.hpp"
 #include "hessfit/common/text.hpp"
 #include "hessfit/likelihood/json_input.hpp"
 #include "hessfit/configs/grid.hpp"
@@ -224,6 +225,14 @@ int run_merge(const MergeFlags& f) {
     std::cerr << "hessfit merge: " << e.what() << "; nothing was written\n";
     return kExitBadInput;
   }
+  if (m.kind == "toys" || m.kind == "fit") {
+    try {
+      return replay_parts(m, f.out);
+    } catch (const std::exception& e) {
+      std::cerr << "hessfit merge: " << e.what() << "; nothing was written\n";
+      return kExitBadInput;
+    }
+  }
   if (m.kind != "grid") {
     std::cerr << "hessfit merge: parts of kind '" << m.kind << "' cannot be merged by this hessfit\n";
     return kExitBadInput;
@@ -240,8 +249,10 @@ int run_merge(const MergeFlags& f) {
 
 std::function<int()> attach_merge(CLI::App& app) {
   auto f = std::make_shared<MergeFlags>();
-  app.description("Combine the parts written by --shard K/N into exactly the output of the unsharded run.");
-  app.add_option("parts", f->parts, "the part files (grid.part-K-of-N.json), all N of them")->required();
+  app.description(
+      "Combine the parts written by --shard K/N (grid, toys, fit) into exactly the output of the unsharded run. Parts of toys "
+      "and fit runs: the command runs again in the folder it ran in, its toys and impact refits taken from the parts.");
+  app.add_option("parts", f->parts, "the part files (grid|toys|fit.part-K-of-N.json), all N of them")->required();
   app.add_option("-o,--out", f->out, "output folder")->required();
   app.add_flag("--json", f->json, "print the merged grid.json on stdout instead of the table");
   app.footer("Refuses parts of other inputs or options (their inputs digest), repeated shards, and an incomplete set\n"

@@ -4,7 +4,8 @@
 //   hessfit toys WORKSPACE|CONFIG --ntoys N --seed S (--hypotest MU | --limit | --significance | --pulls | --gof)
 //                [--test-stat qtilde|q] [--cl 0.95] [--grid lo:hi:n] [--cls-acc A] [--minos] [--json]
 //                [--threads N] [--out DIR]
-// with the model options of `fit`: --measurement, --patchset/--patch, --poi, --set.
+// with the model options of `fit`: --measurement, --patchset/--patch, --poi, --set. Under mpirun
+// and with --shard K/N (then `hessfit merge`) the toys are split (distribute.hpp).
 #include <charconv>
 #include <cmath>
 #include <filesystem>
@@ -15,7 +16,9 @@
 #include <vector>
 
 #include "command.hpp"
+#include "distribute.hpp"
 #include "model_flags.hpp"
+#include "ranks.hpp"
 #include "hessfit/common/text.hpp"
 #include "hessfit/configs/inference.hpp"
 #include "hessfit/configs/report.hpp"
@@ -26,7 +29,7 @@ namespace hessfit::app {
 namespace {
 
 struct ToysFlags {
-  std::string input, measurement, patchset, patch, poi, test_stat, grid, out;
+  std::string input, measurement, patchset, patch, poi, test_stat, grid, out, shard;
   std::vector<std::string> sets;
   int threads = -1;
   int ntoys = 1000;
@@ -46,7 +49,15 @@ int run(const ToysFlags& f) {
 
   Diagnostics d;
   Config config = load_config(f.input, sets, d);
-  if (f.threads >= 0) config.fit.threads = f.threads;
+  if (const int threads = default_threads_per_rank(f.threads); threads >= 0) config.fit.threads = threads;
+  std::optional<Shard> shard = Shard{};
+  if (!f.shard.empty()) {
+    shard = parse_shard(f.shard);
+    if (!shard) d.error({"--shard " + f.shard, 0, 0}, "expected K/N with 1 <= K <= N (e.g. 2/10)");
+    else if (f.out.empty()) d.error({"--shard " + f.shard, 0, 0}, "a shard writes its part into --out DIR: give --out");
+    else if (f.cls_accuracy > 0.0)
+      d.error({"--shard " + f.shard, 0, 0}, "--cls-acc adds toys while the CLs error is too large, which no shard can tell alone: run it whole");
+  }
   ToysConfig request;
   request.where = {f.input, 0, 0};
   request.ntoys = f.ntoys;
@@ -102,8 +113,16 @@ int run(const ToysFlags& f) {
   }
   for (const auto& w : setup->warnings) std::cerr << command << ": warning: " << w << "\n";
 
+  SplitRun split("toys", *shard);
+  split.start(run_input_files(f.input, sets));
   const bool show_progress = f.progress || (!f.no_progress && ::isatty(STDERR_FILENO) != 0);
   const ToysResults r = run_toys(*setup, request, inference_options(config), toy_progress_line(std::cerr, show_progress));
+  if (split.sharded()) {
+    const auto path = split.write_part(f.out);
+    std::cerr << command << ": shard " << f.shard << ": wrote " << path.generic_string() << " (combine the parts with `hessfit merge`)\n";
+    return kExitOk;
+  }
+  if (!Ranks::world().root()) return kExitOk;  // rank 0 writes and prints
 
   if (!f.out.empty()) {
     std::vector<ReportFile> files{{"toys.json", per_toy_json(r).dump() + "\n"}, {"toys_summary.json", to_json(r).dump(2) + "\n"}};
@@ -162,6 +181,7 @@ std::function<int()> attach(CLI::App& app) {
   app.add_option("--cls-acc", f->cls_accuracy, "add blocks of --ntoys toys until the CLs error is at most this (Combine's --clsAcc)");
   app.add_option("--max-toys", f->max_toys, "with --cls-acc: at most this many toys per ensemble (default 100000)")->check(CLI::Range(1, 100000000));
   app.add_option("-o,--out", f->out, "write toys.json (per-toy values), toys_summary.json and SVG plots to this folder");
+  app.add_option("--shard", f->shard, "run only slice K of N (K/N) of the toys and write toys.part-K-of-N.json into --out, for `hessfit merge`");
   app.add_flag("--json", f->json, "print one JSON object on stdout instead of a table");
   app.add_flag("--progress", f->progress, "show the progress line (toys/s, ETA) even when stderr is not a terminal");
   app.add_flag("--no-progress", f->no_progress, "never show the progress line");

@@ -6,6 +6,7 @@
 
 #include "command.hpp"
 #include "hessfit/configs/report.hpp"
+#include "distribute.hpp"
 #include "ranks.hpp"
 
 namespace hessfit::app {
@@ -42,13 +43,24 @@ int main(int argc, char** argv) {
   }
   for (auto& [sub, run] : runners) {
     if (sub->parsed()) {
-      // Under mpirun: `grid` splits its work items over the ranks; the other commands run on
-      // rank 0 alone (the same output as one process), the other ranks leave at once.
+      for (int i = 1; i < argc; ++i)
+        if (sub->get_name() == argv[i]) {
+          command_arguments().assign(argv + i + 1, argv + argc);
+          break;
+        }
+      // Under mpirun: `grid` splits its points over the ranks, `toys` and `fit` their toys and
+      // impact refits (distribute.hpp); rank 0 alone prints and writes. The other commands run
+      // on rank 0 alone (the same output as one process), the other ranks leave at once.
       const Ranks& ranks = Ranks::world();
-      if (ranks.size() > 1 && sub->get_name() != "grid") {
+      const std::string name = sub->get_name();
+      if (ranks.size() > 1 && name != "grid" && name != "toys" && name != "fit") {
         if (!ranks.root()) return kExitOk;
-        std::cerr << "hessfit " << sub->get_name() << ": runs on MPI rank 0 alone (" << ranks.size()
-                  << " ranks started; `hessfit grid` splits its points over ranks)\n";
+        std::cerr << "hessfit " << name << ": runs on MPI rank 0 alone (" << ranks.size()
+                  << " ranks started; grid, toys and fit split their work over ranks)\n";
+      }
+      if (ranks.size() > 1 && !ranks.root()) {
+        std::cout.rdbuf(nullptr);  // rank 0 reports (failed work items of every rank included)
+        std::cerr.rdbuf(nullptr);
       }
       try {
         return run();

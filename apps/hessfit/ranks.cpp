@@ -17,6 +17,14 @@ bool launched_by_mpi() {
     if (std::getenv(v) != nullptr) return true;
   return false;
 }
+
+/// The ranks' texts, cut out of their concatenation.
+[[maybe_unused]] std::vector<std::string> split_texts(const std::string& all, const std::vector<int>& lengths, const std::vector<int>& offsets) {
+  std::vector<std::string> out;
+  for (std::size_t r = 0; r < lengths.size(); ++r)
+    out.push_back(all.substr(static_cast<std::size_t>(offsets[r]), static_cast<std::size_t>(lengths[r])));
+  return out;
+}
 }  // namespace
 
 Ranks& Ranks::world() {
@@ -63,12 +71,29 @@ std::vector<std::string> Ranks::gather(const std::string& mine) const {
     all.resize(static_cast<std::size_t>(total));
   }
   MPI_Gatherv(mine.data(), length, MPI_CHAR, all.data(), lengths.data(), offsets.data(), MPI_CHAR, 0, MPI_COMM_WORLD);
-  std::vector<std::string> out;
-  if (rank_ == 0)
-    for (int r = 0; r < size_; ++r)
-      out.push_back(all.substr(static_cast<std::size_t>(offsets[static_cast<std::size_t>(r)]),
-                               static_cast<std::size_t>(lengths[static_cast<std::size_t>(r)])));
-  return out;
+  if (rank_ != 0) return {};
+  return split_texts(all, lengths, offsets);
+#else
+  return {mine};
+#endif
+}
+
+std::vector<std::string> Ranks::allgather(const std::string& mine) const {
+  if (!mpi_) return {mine};
+#ifdef HESSFIT_WITH_MPI
+  if (mine.size() > static_cast<std::size_t>(1) << 30) throw std::runtime_error("a rank's results exceed 1 GiB");
+  int length = static_cast<int>(mine.size());
+  std::vector<int> lengths(static_cast<std::size_t>(size_)), offsets(static_cast<std::size_t>(size_));
+  MPI_Allgather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, MPI_COMM_WORLD);
+  long total = 0;
+  for (int r = 0; r < size_; ++r) {
+    offsets[static_cast<std::size_t>(r)] = static_cast<int>(total);
+    total += lengths[static_cast<std::size_t>(r)];
+  }
+  if (total > (1L << 31) - 1) throw std::runtime_error("the exchanged results exceed 2 GiB");
+  std::string all(static_cast<std::size_t>(total), '\0');
+  MPI_Allgatherv(mine.data(), length, MPI_CHAR, all.data(), lengths.data(), offsets.data(), MPI_CHAR, MPI_COMM_WORLD);
+  return split_texts(all, lengths, offsets);
 #else
   return {mine};
 #endif

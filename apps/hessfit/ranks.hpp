@@ -23,6 +23,8 @@ class Ranks {
   int local_size() const noexcept { return local_size_; }
   /// Rank 0 receives every rank's text (in rank order); the others get an empty list.
   std::vector<std::string> gather(const std::string& mine) const;
+  /// Every rank receives every rank's text (in rank order).
+  std::vector<std::string> allgather(const std::string& mine) const;
   /// The text of rank 0, on every rank.
   std::string broadcast(const std::string& from_root) const;
   ~Ranks();

@@ -10,19 +10,19 @@
 
 #include "hessfit/common/text.hpp"
 
+#include "json_numbers.hpp"
+#include "tested_values.hpp"
+
 namespace hessfit::configs {
 
 namespace {
 
 using nlohmann::ordered_json;
 
-ordered_json number(double v) { return std::isfinite(v) ? ordered_json(v) : ordered_json(nullptr); }
-
-template <std::size_t N>
-ordered_json numbers(const std::array<double, N>& v) {
-  ordered_json a = ordered_json::array();
-  for (const double x : v) a.push_back(number(x));
-  return a;
+ordered_json number(double v) { return detail::json_number<ordered_json>(v); }
+template <class Range>
+ordered_json numbers(const Range& v) {
+  return detail::json_numbers<ordered_json>(v);
 }
 
 std::string sigma_label(std::size_t k) {
@@ -71,29 +71,17 @@ infer::InferenceOptions inference_options(const Config& c) {
 void check_inference(const InferenceConfig& request, const FitSetup& setup, Diagnostics& d) {
   if (!request.requested()) return;
   // In a config file the key is named; on the command line the location (the flag) says it.
-  const auto key = [](const Location& where, const std::string& name) { return where.line > 0 ? "'" + name + "': " : std::string(); };
   const infer::Model& model = setup.model;
   try {
     infer::check_testable(model);
   } catch (const std::exception& e) {
-    d.error(request.where, key(request.where, "inference") + e.what());
+    d.error(request.where, detail::key_prefix(request.where, "inference") + e.what());
     return;
   }
-  const Bounds b = model.objective().bounds(*model.poi());
-  for (const auto& v : request.hypotest)
-    if (v.value < b.lower || v.value > b.upper)
-      d.error(v.where, key(v.where, "inference.hypotest") + "the tested value " + model.poi_name() + " = " + format_shortest(v.value) +
-                           " is outside the POI's bounds [" + format_shortest(b.lower) + ", " + format_shortest(b.upper) + "]");
-  if (request.limit.scan_range) {
-    const auto [lo, hi] = request.limit.scan_range->value;
-    const Location& where = request.limit.scan_range->where;
-    if (lo < b.lower)
-      d.error(where, key(where, "inference.limit.scan.range") + "the scan starts at " + format_shortest(lo) +
-                         ", below the POI's lower bound " + format_shortest(b.lower));
-  }
-  if (request.significance && b.lower > 0.0)
-    d.error(request.significance_where, key(request.significance_where, "inference.significance") + "the test of " +
-                                            model.poi_name() + " = 0 lies below the POI's lower bound " + format_shortest(b.lower));
+  detail::check_tested_values(model,
+                              {"inference", &request.hypotest, &request.limit.scan_range, "limit.scan.range", "scan",
+                               request.significance, request.significance_where},
+                              d);
 }
 
 InferenceResults run_inference(const FitSetup& setup, const InferenceConfig& request, const infer::InferenceOptions& options) {

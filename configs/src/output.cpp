@@ -252,6 +252,25 @@ ReportInterrupted::ReportInterrupted(int signal_number)
     : std::runtime_error(std::string("interrupted by ") + (signal_number == SIGINT ? "SIGINT" : signal_number == SIGTERM ? "SIGTERM" : "a signal")),
       signal_(signal_number) {}
 
+void write_file_atomically(const std::filesystem::path& path, const std::string& content) {
+  // A unique temporary beside the target (same file system, so rename() is atomic).
+  std::string temp = path.string() + ".tmp-XXXXXX";
+  const int fd = ::mkstemp(temp.data());
+  if (fd < 0) throw std::runtime_error("cannot create a temporary file for '" + path.string() + "': " + std::strerror(errno));
+  const int saved = write_all(fd, content);
+  bool ok = saved == 0;
+  const mode_t mask = ::umask(0);  // mkstemp makes 0600; give the file the usual 0666 & ~umask
+  ::umask(mask);
+  ok = ok && ::fchmod(fd, 0666 & ~mask) == 0;
+  ok = ok && ::fsync(fd) == 0;
+  ok = (::close(fd) == 0) && ok;
+  if (!ok || ::rename(temp.c_str(), path.c_str()) != 0) {
+    const std::string reason = std::strerror(ok ? errno : saved);
+    ::unlink(temp.c_str());
+    throw std::runtime_error("cannot write '" + path.string() + "': " + reason);
+  }
+}
+
 std::string unique_file_name(std::set<std::string>& used, const std::string& name) {
   const auto dot = name.rfind('.');
   const std::string stem = dot == std::string::npos ? name : name.substr(0, dot);

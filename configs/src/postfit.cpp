@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "hessfit/fit/profile.hpp"
+#include "json_numbers.hpp"
 #include "report_common.hpp"
 #include "strings.hpp"
 
@@ -16,12 +17,8 @@ namespace {
 
 using nlohmann::json;
 
-json number(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
-json list(const Eigen::VectorXd& v) {
-  json a = json::array();
-  for (Eigen::Index i = 0; i < v.size(); ++i) a.push_back(number(v[i]));
-  return a;
-}
+json number(double v) { return detail::json_number<json>(v); }
+json list(const Eigen::VectorXd& v) { return detail::json_numbers<json>(v); }
 
 }  // namespace
 

@@ -2,6 +2,7 @@
 // Non-finite numbers (an unbounded side, an undefined error) are written as null.
 #include <cmath>
 
+#include "json_numbers.hpp"
 #include "report_common.hpp"
 
 #ifndef HESSFIT_CONFIGS_VERSION
@@ -14,13 +15,8 @@ namespace {
 
 using nlohmann::json;
 
-json number(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
-
-json vector_json(const Eigen::VectorXd& v) {
-  json a = json::array();
-  for (Eigen::Index i = 0; i < v.size(); ++i) a.push_back(number(v[i]));
-  return a;
-}
+json number(double v) { return detail::json_number<json>(v); }
+json vector_json(const Eigen::VectorXd& v) { return detail::json_numbers<json>(v); }
 
 json matrix_json(const std::vector<std::string>& names, const Eigen::MatrixXd& m) {
   json rows = json::array();

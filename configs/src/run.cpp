@@ -206,6 +206,7 @@ int run_fit_command(const RunOptions& options, std::ostream& out, std::ostream& 
     }
   }
 
+  if (options.instead_of_writing) return options.instead_of_writing(config);
   const auto t_report = Clock::now();
   Report report{config, *setup, result, {load_seconds, 0.0, 0.0}, inference ? &*inference : nullptr, toys ? &*toys : nullptr,
                 &*postfit};

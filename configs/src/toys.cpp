@@ -12,7 +12,9 @@
 
 #include "hessfit/common/text.hpp"
 #include "hessfit/configs/report.hpp"
+#include "json_numbers.hpp"
 #include "svg.hpp"
+#include "tested_values.hpp"
 
 namespace hessfit::configs {
 
@@ -21,19 +23,10 @@ namespace {
 using nlohmann::ordered_json;
 using Clock = std::chrono::steady_clock;
 
-ordered_json number(double v) { return std::isfinite(v) ? ordered_json(v) : ordered_json(nullptr); }
-
-template <std::size_t N>
-ordered_json numbers(const std::array<double, N>& v) {
-  ordered_json a = ordered_json::array();
-  for (const double x : v) a.push_back(number(x));
-  return a;
-}
-
-ordered_json numbers(const std::vector<double>& v) {
-  ordered_json a = ordered_json::array();
-  for (const double x : v) a.push_back(number(x));
-  return a;
+ordered_json number(double v) { return detail::json_number<ordered_json>(v); }
+template <class Range>
+ordered_json numbers(const Range& v) {
+  return detail::json_numbers<ordered_json>(v);
 }
 
 void add(std::string& out, const std::string& p) {
@@ -65,10 +58,9 @@ std::string ToysResults::problems() const {
 
 void check_toys(const ToysConfig& request, const FitSetup& setup, Diagnostics& d) {
   if (!request.requested()) return;
-  const auto key = [](const Location& where, const std::string& name) { return where.line > 0 ? "'" + name + "': " : std::string(); };
   const infer::Model& model = setup.model;
   if (model.data_distributions().size() != model.data_size() || !model.has_expected_data()) {
-    d.error(request.where, key(request.where, "toys") + model.name() + " does not say how its data fluctuate: toys are unavailable");
+    d.error(request.where, detail::key_prefix(request.where, "toys") + model.name() + " does not say how its data fluctuate: toys are unavailable");
     return;
   }
   const bool tests = !request.hypotest.empty() || request.limit || request.significance;
@@ -76,28 +68,19 @@ void check_toys(const ToysConfig& request, const FitSetup& setup, Diagnostics& d
     try {
       infer::check_testable(model);
     } catch (const std::exception& e) {
-      d.error(request.where, key(request.where, "toys") + e.what());
+      d.error(request.where, detail::key_prefix(request.where, "toys") + e.what());
       return;
     }
-    const Bounds b = model.objective().bounds(*model.poi());
-    for (const auto& v : request.hypotest)
-      if (v.value < b.lower || v.value > b.upper)
-        d.error(v.where, key(v.where, "toys.hypotest") + "the tested value " + model.poi_name() + " = " +
-                             format_shortest(v.value) + " is outside the POI's bounds [" + format_shortest(b.lower) + ", " +
-                             format_shortest(b.upper) + "]");
-    if (request.grid_range && request.grid_range->value[0] < b.lower)
-      d.error(request.grid_range->where, key(request.grid_range->where, "toys.limit.grid.range") + "the grid starts at " +
-                                             format_shortest(request.grid_range->value[0]) + ", below the POI's lower bound " +
-                                             format_shortest(b.lower));
-    if (request.significance && b.lower > 0.0)
-      d.error(request.significance_where, key(request.significance_where, "toys.significance") + "the test of " +
-                                              model.poi_name() + " = 0 lies below the POI's lower bound");
+    detail::check_tested_values(model,
+                                {"toys", &request.hypotest, &request.grid_range, "limit.grid.range", "grid", request.significance,
+                                 request.significance_where},
+                                d);
   }
   for (const auto& n : request.pull_parameters) {
     const auto i = model.objective().find(n.value);
-    if (!i) d.error(n.where, key(n.where, "toys.pulls.parameters") + "no parameter is called '" + n.value + "'");
+    if (!i) d.error(n.where, detail::key_prefix(n.where, "toys.pulls.parameters") + "no parameter is called '" + n.value + "'");
     else if (model.objective().is_fixed(*i))
-      d.error(n.where, key(n.where, "toys.pulls.parameters") + "the parameter '" + n.value + "' is fixed");
+      d.error(n.where, detail::key_prefix(n.where, "toys.pulls.parameters") + "the parameter '" + n.value + "' is fixed");
   }
 }
 

@@ -81,7 +81,7 @@ Merged merge_parts(const std::vector<ordered_json>& parts, const std::vector<std
   if (!missing.empty())
     throw std::runtime_error("incomplete set of parts: shard" + std::string(missing.find(',') == std::string::npos ? " " : "s ") + missing +
                              " missing (" + std::to_string(parts.size()) + " of " + std::to_string(count) + " given)");
-  Merged m{kind, first["header"], std::vector<ordered_json>(static_cast<std::size_t>(n))};
+  Merged m{kind, digest, first["header"], std::vector<ordered_json>(static_cast<std::size_t>(n))};
   for (std::size_t k = 0; k < parts.size(); ++k) {
     const int index = parts[k]["shard"][0].get<int>();
     const std::vector<int> expected = slice_items(n, index - 1, count);

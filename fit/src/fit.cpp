@@ -172,7 +172,7 @@ FitResult fit(const Objective& objective, const FitOptions& options_in) {
 
 std::string FitResult::report() const {
   std::string out;
-  out += "minimum: " + minimum.brief_report() + "\n";
+  out += fmt::format("minimum: {}, {:.3f} s\n", minimum.brief_report(), minimum.time_seconds);
   out += "  " + minimum.message + "\n";
   out += "covariance: " + to_string(covariance.status) + " (" + covariance.message + ")\n";
   if (restarts > 0) out += "restarts after a lower profile point: " + std::to_string(restarts) + "\n";

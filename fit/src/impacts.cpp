@@ -77,9 +77,15 @@ ImpactsResult impacts(const Objective& objective, const MinimizeResult& minimum,
   std::vector<double> lowered_f(static_cast<std::size_t>(tasks), std::numeric_limits<double>::infinity());
   const double new_min_tol = options.profile.new_minimum_tolerance * objective.errordef() / kErrorDefNll;
   const Chord chord = Chord::at(objective, minimum);
-  detail::parallel_for(tasks, options.profile.threads, [&](int task) {
-    Impact& impact = list[static_cast<std::size_t>(task / 2)];
+  // A task's record (a distributed loop: threads, MPI ranks, batch shards): the lowest NLL below
+  // the minimum it found, its post-fit and pre-fit refits (theta, clipped, termination,
+  // delta_poi), and the parameters of that lower point.
+  const int width = 9 + objective.size();
+  const auto compute = [&](int task, double* record) {
+    const Impact& impact = list[static_cast<std::size_t>(task / 2)];
     const double sign = task % 2 == 0 ? 1.0 : -1.0;
+    ImpactRefit post, pre;
+    double lowest_f = std::numeric_limits<double>::infinity();
     const int i = impact.index;
     const std::vector<int> moved{i};
     const Eigen::VectorXd unit = Eigen::VectorXd::Ones(1);
@@ -87,9 +93,9 @@ ImpactsResult impacts(const Objective& objective, const MinimizeResult& minimum,
       double sigma;
       ImpactRefit* refit;
     };
-    std::vector<Shift> shifts{{impact.postfit_sigma, sign > 0 ? &impact.postfit_up : &impact.postfit_down}};
+    std::vector<Shift> shifts{{impact.postfit_sigma, &post}};
     if (options.prefit) {
-      shifts.push_back({impact.prefit_sigma, sign > 0 ? &impact.prefit_up : &impact.prefit_down});
+      shifts.push_back({impact.prefit_sigma, &pre});
       if (std::abs(shifts[1].sigma) < std::abs(shifts[0].sigma)) std::swap(shifts[0], shifts[1]);
     }
     Eigen::VectorXd from = minimum.x;
@@ -107,10 +113,9 @@ ImpactsResult impacts(const Objective& objective, const MinimizeResult& minimum,
           conditional_minimum(objective, moved, value, start, options.profile.conditional, &chord);
       refit.termination = fit.termination;
       refit.delta_poi = fit.x[m] - result.poi_value;
-      if (fit.converged() && fit.fval < minimum.fval - new_min_tol &&
-          fit.fval < lowered_f[static_cast<std::size_t>(task)]) {
-        lowered[static_cast<std::size_t>(task)] = fit.x;
-        lowered_f[static_cast<std::size_t>(task)] = fit.fval;
+      if (fit.converged() && fit.fval < minimum.fval - new_min_tol && fit.fval < lowest_f) {
+        Eigen::Map<Eigen::VectorXd>(record + 9, objective.size()) = fit.x;
+        lowest_f = fit.fval;
       }
       if (fit.converged()) {
         from = fit.x;
@@ -118,7 +123,29 @@ ImpactsResult impacts(const Objective& objective, const MinimizeResult& minimum,
         predictor = linear_predictor(objective, fit, moved, unit);
       }
     }
-  });
+    record[0] = lowest_f;
+    for (const ImpactRefit* r : {&post, &pre}) {
+      double* slot = record + (r == &post ? 1 : 5);
+      slot[0] = r->theta;
+      slot[1] = r->clipped ? 1.0 : 0.0;
+      slot[2] = static_cast<double>(static_cast<int>(r->termination));
+      slot[3] = r->delta_poi;
+    }
+  };
+  const auto store = [&](int task, const double* record) {
+    Impact& impact = list[static_cast<std::size_t>(task / 2)];
+    const bool up = task % 2 == 0;
+    for (ImpactRefit* r : {up ? &impact.postfit_up : &impact.postfit_down, up ? &impact.prefit_up : &impact.prefit_down}) {
+      const double* slot = record + (r == &impact.postfit_up || r == &impact.postfit_down ? 1 : 5);
+      r->theta = slot[0];
+      r->clipped = slot[1] != 0.0;
+      r->termination = static_cast<Termination>(static_cast<int>(slot[2]));
+      r->delta_poi = slot[3];
+    }
+    lowered_f[static_cast<std::size_t>(task)] = record[0];
+    if (std::isfinite(record[0])) lowered[static_cast<std::size_t>(task)] = Eigen::Map<const Eigen::VectorXd>(record + 9, objective.size());
+  };
+  fit::distributed_for(tasks, width, options.profile.threads, compute, store);
   double lowest = std::numeric_limits<double>::infinity();
   for (int t = 0; t < tasks; ++t) {
     if (lowered_f[static_cast<std::size_t>(t)] < lowest) {

@@ -48,9 +48,9 @@ std::string to_string(ParameterState state) {
 
 std::string MinimizeResult::brief_report() const {
   return fmt::format("{} ({}): fval = {:.10g}, EDM = {:.3g}, {} iterations, {} evaluations "
-                     "({} with gradient, {} with Hessian), {:.3f} s",
+                     "({} with gradient, {} with Hessian)",
                      to_string(termination), to_string(method), fval, edm, iterations, evaluations,
-                     gradient_evaluations, hessian_evaluations, time_seconds);
+                     gradient_evaluations, hessian_evaluations);
 }
 
 namespace {

@@ -5,8 +5,10 @@
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
+#include <limits>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace hessfit::fit {
@@ -140,6 +142,30 @@ int resolve_threads(int threads, int tasks) {
   if (Executor::in_parallel_region()) return 1;
   const int t = threads > 0 ? threads : hardware_threads();
   return std::max(1, std::min(t, tasks));
+}
+
+namespace {
+LoopDistributor* g_distributor = nullptr;
+std::atomic<int> g_distributed_depth{0};
+}  // namespace
+
+LoopDistributor* set_loop_distributor(LoopDistributor* distributor) { return std::exchange(g_distributor, distributor); }
+
+void distributed_for(int n, int width, int threads, const ItemCompute& compute, const ItemStore& store) {
+  if (n <= 0) return;
+  if (g_distributor != nullptr && !Executor::in_parallel_region() && g_distributed_depth.load() == 0) {
+    struct Depth {
+      Depth() { ++g_distributed_depth; }
+      ~Depth() { --g_distributed_depth; }
+    } depth;
+    g_distributor->run(n, width, threads, compute, store);
+    return;
+  }
+  parallel_for(n, threads, [&](int i) {
+    std::vector<double> record(static_cast<std::size_t>(width), std::numeric_limits<double>::quiet_NaN());
+    compute(i, record.data());
+    store(i, record.data());
+  });
 }
 
 }  // namespace hessfit::fit

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <boost/math/distributions/chi_squared.hpp>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 #include "free_problem.hpp"
@@ -170,10 +171,11 @@ double Chord::sigma(Eigen::Index a) const { return v.size() > 0 ? std::sqrt(v(a,
 
 namespace {
 
-// Fixed-Hessian Newton steps on the conditional problem; returns the improved start and adds
-// the evaluations to `counts`.
-Eigen::VectorXd chord_steps(const Objective& conditional, const Chord& chord, const std::vector<int>& moved,
-                            Eigen::VectorXd x, Counters& counts) {
+// Without ChordOptions: up to four full fixed-Hessian Newton steps, each accepted only if f does
+// not rise (MINOS, scans, impacts, the hypothesis tests' fits); returns the improved start and
+// adds the evaluations to `counts`.
+Eigen::VectorXd classic_chord_steps(const Objective& conditional, const Chord& chord, const std::vector<int>& moved,
+                                    Eigen::VectorXd x, Counters& counts) {
   constexpr int kMaxSteps = 4;
   std::vector<int> m;  // positions of the moved parameters in chord.inner
   for (const int i : moved) {
@@ -221,11 +223,150 @@ Eigen::VectorXd chord_steps(const Objective& conditional, const Chord& chord, co
   return x;
 }
 
+struct ChordPhase {
+  Eigen::VectorXd x;
+  bool converged = false;  // the chord's EDM estimate fell below edm_fraction * the target
+};
+
+// Fixed-Hessian Newton steps on the conditional problem (projected Newton, Bertsekas 1982, with
+// the chord V in place of the Hessian); returns the improved start and adds the evaluations to
+// `counts`. Held parameters H (fixed in `conditional`, or on a bound with the step pointing out)
+// are removed by the Schur complement: with V = H^-1 over the chord's parameters, the step over
+// the others F is u_F = [V g - V_.H V_HH^-1 (V g)_H]_F, g with its H entries zeroed. Each step
+// is a projected backtracking line search x(a) = clamp(x - a u) with Armijo's condition
+// f(x(a)) <= f + c g^T (x(a) - x), function values only (the gradient at the accepted point).
+ChordPhase chord_steps(const Objective& conditional, const Chord& chord, Eigen::VectorXd x, double edm_target,
+                       const ChordOptions& options, Counters& counts) {
+  constexpr double kArmijo = 1e-4;
+  const auto size = static_cast<Eigen::Index>(chord.inner.size());
+  std::vector<char> fixed(chord.inner.size(), 0);
+  for (std::size_t a = 0; a < chord.inner.size(); ++a) fixed[a] = conditional.is_fixed(chord.inner[a]) ? 1 : 0;
+  Eigen::VectorXd lower(size), upper(size);
+  for (Eigen::Index a = 0; a < size; ++a) {
+    const Bounds b = conditional.bounds(chord.inner[static_cast<std::size_t>(a)]);
+    lower[a] = b.lower;
+    upper[a] = b.upper;
+  }
+  Eigen::VectorXd g;
+  double f = conditional.value_and_gradient(x, g);
+  ++counts.evaluations;
+  ++counts.gradient_evaluations;
+  if (!std::isfinite(f) || !g.allFinite()) return {x, false};
+  double best_edm = std::numeric_limits<double>::infinity();
+  int stalled = 0;
+  for (int step = 0; step < options.max_steps; ++step) {
+    Eigen::VectorXd xi(size), gi(size);
+    for (Eigen::Index a = 0; a < size; ++a) {
+      const int i = chord.inner[static_cast<std::size_t>(a)];
+      xi[a] = x[i];
+      gi[a] = fixed[static_cast<std::size_t>(a)] ? 0.0 : g[i];
+    }
+    // The held set: fixed parameters, then those on a bound that the step would leave by.
+    std::vector<int> held;
+    for (Eigen::Index a = 0; a < size; ++a)
+      if (fixed[static_cast<std::size_t>(a)]) held.push_back(static_cast<int>(a));
+    const Eigen::VectorXd v_g = chord.apply(gi);
+    Eigen::VectorXd u;
+    for (;;) {
+      u = v_g;
+      if (!held.empty()) {
+        Eigen::MatrixXd v_h(size, static_cast<Eigen::Index>(held.size()));  // V_.H
+        for (std::size_t j = 0; j < held.size(); ++j) v_h.col(static_cast<Eigen::Index>(j)) = chord.column(held[j]);
+        const Eigen::LDLT<Eigen::MatrixXd> ldlt(Eigen::MatrixXd(v_h(held, Eigen::all)));
+        if (ldlt.info() != Eigen::Success) return {x, false};
+        u -= v_h * ldlt.solve(Eigen::VectorXd(u(held)));
+        u(held).setZero();
+      }
+      bool extended = false;
+      for (Eigen::Index a = 0; a < size; ++a) {
+        if (u[a] == 0.0) continue;
+        if ((xi[a] <= lower[a] && u[a] > 0.0) || (xi[a] >= upper[a] && u[a] < 0.0)) {
+          held.push_back(static_cast<int>(a));
+          gi[a] = 0.0;
+          extended = true;
+        }
+      }
+      if (!extended) break;
+      std::sort(held.begin(), held.end());
+    }
+    if (!u.allFinite()) break;
+    // The chord's estimate of the EDM: 1/2 g_F^T (H_FF)^-1 g_F.
+    const double edm = 0.5 * gi.dot(u);
+    if (!(edm > options.edm_fraction * edm_target)) return {x, edm >= 0.0};
+    // Stalled: no estimate below contraction * the best one for `patience` steps.
+    if (edm < options.contraction * best_edm) {
+      best_edm = edm;
+      stalled = 0;
+    } else if (++stalled >= options.patience) {
+      break;
+    }
+    // Projected backtracking along x(a) = clamp(x - a u).
+    double alpha = 1.0;
+    Eigen::VectorXd trial;
+    double f_trial = std::numeric_limits<double>::quiet_NaN();
+    bool accepted = false;
+    for (int k = 0; k <= options.max_backtracks; ++k) {
+      trial = x;
+      for (Eigen::Index a = 0; a < size; ++a) {
+        if (fixed[static_cast<std::size_t>(a)]) continue;
+        trial[chord.inner[static_cast<std::size_t>(a)]] = std::clamp(xi[a] - alpha * u[a], lower[a], upper[a]);
+      }
+      const double slope = g.dot(trial - x);  // < 0: u is a descent direction
+      f_trial = conditional.value(trial);
+      ++counts.evaluations;
+      if (std::isfinite(f_trial) && f_trial <= f + kArmijo * slope) {
+        accepted = true;
+        break;
+      }
+      // Minimum of the quadratic through f, the slope and f_trial, within [0.1, 0.5] alpha.
+      const double curvature = f_trial - f - slope;
+      const double ratio = std::isfinite(f_trial) && curvature > 0.0 ? -slope / (2.0 * curvature) : 0.1;
+      alpha *= std::clamp(ratio, 0.1, 0.5);
+    }
+    if (!accepted) break;
+    Eigen::VectorXd g_trial;
+    f_trial = conditional.value_and_gradient(trial, g_trial);
+    ++counts.evaluations;
+    ++counts.gradient_evaluations;
+    if (!std::isfinite(f_trial) || !g_trial.allFinite()) break;
+    // A parameter the projection put on a bound where the gradient points back inside went past
+    // its own minimum into a wall (a log-like rise, as of a Poisson term whose rate goes to 0):
+    // Newton would climb back out by doubling its distance per iteration. Put it back between.
+    Eigen::VectorXd repaired = trial;
+    bool any = false;
+    for (Eigen::Index a = 0; a < size; ++a) {
+      const int i = chord.inner[static_cast<std::size_t>(a)];
+      if (fixed[static_cast<std::size_t>(a)]) continue;
+      const bool wall = (trial[i] <= lower[a] && xi[a] > lower[a] && g_trial[i] < 0.0) ||
+                        (trial[i] >= upper[a] && xi[a] < upper[a] && g_trial[i] > 0.0);
+      if (!wall) continue;
+      repaired[i] = trial[i] + options.wall_fraction * (xi[a] - trial[i]);
+      any = true;
+    }
+    if (any) {
+      Eigen::VectorXd g_repaired;
+      const double f_repaired = conditional.value_and_gradient(repaired, g_repaired);
+      ++counts.evaluations;
+      ++counts.gradient_evaluations;
+      if (std::isfinite(f_repaired) && g_repaired.allFinite() && f_repaired <= f_trial) {
+        trial = std::move(repaired);
+        g_trial = std::move(g_repaired);
+        f_trial = f_repaired;
+      }
+    }
+    x = std::move(trial);
+    g = std::move(g_trial);
+    f = f_trial;
+  }
+  return {x, false};
+}
+
 }  // namespace
 
 MinimizeResult conditional_minimum(const Objective& objective, const std::vector<int>& moved,
                                    const Eigen::VectorXd& values, const Eigen::VectorXd& start,
-                                   const MinimizeOptions& options, const Chord* chord) {
+                                   const MinimizeOptions& options, const Chord* chord,
+                                   const ChordOptions* chord_options) {
   Objective conditional = objective;
   for (std::size_t j = 0; j < moved.size(); ++j) {
     conditional.fix(moved[j], values[static_cast<Eigen::Index>(j)]);
@@ -234,10 +375,37 @@ MinimizeResult conditional_minimum(const Objective& objective, const std::vector
   Counters counts;
   Eigen::VectorXd from = start;
   for (std::size_t j = 0; j < moved.size(); ++j) from[moved[j]] = values[static_cast<Eigen::Index>(j)];
-  from = chord_steps(conditional, *chord, moved, std::move(from), counts);
-  MinimizeResult result = minimize(conditional, from, options);
+  if (chord_options == nullptr) {
+    from = classic_chord_steps(conditional, *chord, moved, std::move(from), counts);
+    MinimizeResult result = minimize(conditional, from, options);
+    result.evaluations += counts.evaluations;
+    result.gradient_evaluations += counts.gradient_evaluations;
+    return result;
+  }
+  const double target = detail::edm_target(conditional, options);
+  ChordPhase phase = chord_steps(conditional, *chord, std::move(from), target, *chord_options, counts);
+  // The chord stalled: the exact Hessian where it stopped (if positive definite) as a new chord.
+  for (int r = 0; r < chord_options->max_refreshes && !phase.converged; ++r) {
+    MinimizeResult here;
+    here.x = phase.x;
+    here.parameter_states.assign(static_cast<std::size_t>(conditional.size()), ParameterState::kFree);
+    for (int i = 0; i < conditional.size(); ++i)
+      if (conditional.is_fixed(i)) here.parameter_states[static_cast<std::size_t>(i)] = ParameterState::kFixed;
+    const double f = conditional.uses_sparse_hessian()
+                         ? conditional.value_gradient_sparse_hessian(here.x, here.gradient, here.sparse_hessian)
+                         : conditional.value_gradient_hessian(here.x, here.gradient, here.hessian);
+    ++counts.evaluations;
+    ++counts.gradient_evaluations;
+    ++counts.hessian_evaluations;
+    if (!std::isfinite(f)) break;
+    const Chord fresh = Chord::at(conditional, here);
+    if (!fresh.usable()) break;
+    phase = chord_steps(conditional, fresh, std::move(phase.x), target, *chord_options, counts);
+  }
+  MinimizeResult result = minimize(conditional, phase.x, options);
   result.evaluations += counts.evaluations;
   result.gradient_evaluations += counts.gradient_evaluations;
+  result.hessian_evaluations += counts.hessian_evaluations;
   return result;
 }
 

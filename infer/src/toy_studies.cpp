@@ -90,16 +90,16 @@ PullStudyResult pull_study(const Model& model, const ToyOptions& options, const 
   std::vector<char> failed(static_cast<std::size_t>(n), 0);
   std::vector<std::string> names;
   for (const int i : studied) names.push_back(model.objective().name(i));
-  detail::for_each_toy(n, options, [&](long k) {
+  // A toy's record: iterations, Hessians, failed (0/1), then per studied parameter the pull,
+  // theta_hat - theta_gen and the MINOS coverage (1 / 0 / NaN).
+  const auto compute = [&](int k, double* record) {
     const fit::Objective objective = model.objective_for(generator.data(static_cast<std::uint64_t>(k)));
     const fit::MinimizeResult f =
         fit_toy(objective, {}, Eigen::VectorXd(), generator.parameters(), &generator.chord(), options.toy_fits);
-    r.iterations[static_cast<std::size_t>(k)] = f.iterations;
-    r.hessians[static_cast<std::size_t>(k)] = f.hessian_evaluations;
-    if (!f.converged()) {
-      failed[static_cast<std::size_t>(k)] = 1;
-      return;
-    }
+    record[0] = f.iterations;
+    record[1] = f.hessian_evaluations;
+    record[2] = f.converged() ? 0.0 : 1.0;
+    if (!f.converged()) return;
     const fit::CovarianceResult cov = fit::covariance(objective, f);
     std::optional<fit::MinosResult> minos;
     if (pulls.minos) {
@@ -112,15 +112,28 @@ PullStudyResult pull_study(const Model& model, const ToyOptions& options, const 
       const int i = studied[static_cast<std::size_t>(a)];
       const double sigma = cov.errors.size() > i ? cov.error(i) : 0.0;
       const double d = f.x[i] - r.generated[i];
-      offsets(k, a) = d;
-      if (sigma > 0.0 && std::isfinite(sigma)) r.pulls(k, a) = d / sigma;
+      double* slot = record + 3 + 3 * a;
+      slot[1] = d;
+      if (sigma > 0.0 && std::isfinite(sigma)) slot[0] = d / sigma;
       if (minos) {
         const fit::MinosInterval& m = minos->intervals[static_cast<std::size_t>(a)];
         if (m.ok())
-          minos_cover(k, a) = (r.generated[i] >= m.value + m.lower.offset && r.generated[i] <= m.value + m.upper.offset) ? 1.0 : 0.0;
+          slot[2] = (r.generated[i] >= m.value + m.lower.offset && r.generated[i] <= m.value + m.upper.offset) ? 1.0 : 0.0;
       }
     }
-  });
+  };
+  const auto store = [&](int k, const double* record) {
+    r.iterations[static_cast<std::size_t>(k)] = static_cast<int>(record[0]);
+    r.hessians[static_cast<std::size_t>(k)] = static_cast<int>(record[1]);
+    failed[static_cast<std::size_t>(k)] = record[2] != 0.0 ? 1 : 0;
+    for (Eigen::Index a = 0; a < p; ++a) {
+      const double* slot = record + 3 + 3 * a;
+      r.pulls(k, a) = slot[0];
+      offsets(k, a) = slot[1];
+      minos_cover(k, a) = slot[2];
+    }
+  };
+  detail::for_each_toy(n, 3 + 3 * static_cast<int>(p), options, compute, store);
   r.failed_fits = static_cast<int>(std::count(failed.begin(), failed.end(), 1));
   for (Eigen::Index a = 0; a < p; ++a) {
     ParameterPulls pp;
@@ -195,14 +208,17 @@ ToyGofResult toy_gof(const Model& model, const ToyOptions& options) {
   ToyDistribution d;
   d.ensemble = ToyEnsemble::kGoodnessOfFit;
   d.q.assign(static_cast<std::size_t>(options.ntoys), std::nan(""));
-  detail::for_each_toy(options.ntoys, options, [&](long k) {
+  // A toy's record: its chi2 (NaN where the fit failed).
+  const auto compute = [&](int k, double* record) {
     const Eigen::VectorXd data = generator.data(static_cast<std::uint64_t>(k));
     const fit::Objective objective = model.objective_for(data);
     const fit::MinimizeResult f = fit_toy(objective, {}, Eigen::VectorXd(), best, &generator.chord(), options.toy_fits);
     if (!f.converged()) return;
     const SaturatedGof g = saturated_gof(model, data, f.x);
-    if (std::isfinite(g.chi2)) d.q[static_cast<std::size_t>(k)] = g.chi2;
-  });
+    if (std::isfinite(g.chi2)) record[0] = g.chi2;
+  };
+  detail::for_each_toy(options.ntoys, 1, options, compute,
+                       [&](int k, const double* record) { d.q[static_cast<std::size_t>(k)] = record[0]; });
   r.chi2 = d.q;
   r.failed_fits = d.failed();
   r.p_value = d.p_value(r.chi2_obs, options.tie_tolerance);

@@ -147,7 +147,7 @@ fit::MinimizeResult fit_toy(const fit::Objective& objective, const std::vector<i
                             const Eigen::VectorXd& values, const Eigen::VectorXd& start, const fit::Chord* chord,
                             const ToyFitOptions& options) {
   const fit::Chord* c = options.chord_steps && chord != nullptr && chord->usable() ? chord : nullptr;
-  fit::MinimizeResult r = fit::conditional_minimum(objective, moved, values, start, options.fit, c);
+  fit::MinimizeResult r = fit::conditional_minimum(objective, moved, values, start, options.fit, c, &options.chord);
   if (r.converged() || !options.retry_from_initial_values) return r;
   fit::MinimizeResult again = fit::conditional_minimum(objective, moved, values, objective.values(), options.fit);
   again.evaluations += r.evaluations;
@@ -321,8 +321,9 @@ std::vector<ToyDistribution> ToyCalculator::run(ToyEnsemble ensemble, double gen
     out[t].iterations.assign(static_cast<std::size_t>(n), 0);
     out[t].hessians.assign(static_cast<std::size_t>(n), 0);
   }
-  const auto one_toy = [&](int k) {
-    const auto i = static_cast<std::size_t>(k);
+  // A toy's record: per tested value q, mu_hat, Newton iterations, Hessians.
+  const int width = 4 * static_cast<int>(tested.size());
+  const auto one_toy = [&](int k, double* record) {
     const Eigen::VectorXd data = generator.data(static_cast<std::uint64_t>(begin + k));
     fit::Objective objective = m.objective_for(data);
     fit::Objective free = objective;
@@ -338,24 +339,36 @@ std::vector<ToyDistribution> ToyCalculator::run(ToyEnsemble ensemble, double gen
       Eigen::VectorXd value(1);
       value[0] = mu;
       const fit::MinimizeResult c = fit_toy(conditional, moved, value, from, &chord, options_.toy_fits);
-      ToyDistribution& d = out[t];
-      d.poi_hat[i] = f.x[poi];
-      d.iterations[i] = (t == 0 ? f.iterations : 0) + c.iterations;
-      d.hessians[i] = (t == 0 ? f.hessian_evaluations : 0) + c.hessian_evaluations;
-      if (f.converged() && c.converged())
-        d.q[i] = test_statistic_value(statistic(), mu, f.x[poi], c.fval, f.fval);
+      double* r = record + 4 * t;
+      r[0] = f.converged() && c.converged() ? test_statistic_value(statistic(), mu, f.x[poi], c.fval, f.fval) : kNaN;
+      r[1] = f.x[poi];
+      r[2] = (t == 0 ? f.iterations : 0) + c.iterations;
+      r[3] = (t == 0 ? f.hessian_evaluations : 0) + c.hessian_evaluations;
     }
   };
-  detail::for_each_toy(n, options_, [&](long k) { one_toy(static_cast<int>(k)); });
+  const auto store = [&](int k, const double* record) {
+    const auto i = static_cast<std::size_t>(k);
+    for (std::size_t t = 0; t < tested.size(); ++t) {
+      const double* r = record + 4 * t;
+      out[t].q[i] = r[0];
+      out[t].poi_hat[i] = r[1];
+      out[t].iterations[i] = static_cast<int>(r[2]);
+      out[t].hessians[i] = static_cast<int>(r[3]);
+    }
+  };
+  detail::for_each_toy(n, width, options_, one_toy, store);
   return out;
 }
 
-void detail::for_each_toy(long n, const ToyOptions& options, const std::function<void(long)>& task) {
+void detail::for_each_toy(long n, int width, const ToyOptions& options, const fit::ItemCompute& compute, const fit::ItemStore& store) {
   // Blocks, for progress lines; within a block the toys run in parallel.
   const long block = std::max(64L, n / 20);
   for (long done = 0; done < n; done += block) {
     const long size = std::min(block, n - done);
-    fit::parallel_for(static_cast<int>(size), options.threads, [&](int k) { task(done + k); });
+    const int first = static_cast<int>(done);
+    fit::distributed_for(
+        static_cast<int>(size), width, options.threads, [&](int k, double* record) { compute(first + k, record); },
+        [&](int k, const double* record) { store(first + k, record); });
     if (options.progress) options.progress(done + size, n);
   }
 }

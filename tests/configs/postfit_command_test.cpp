@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <string>
 
@@ -131,6 +132,43 @@ TEST(PostfitReport, YieldsGoodnessOfFitAndBreakdownAgreeWithTheLibrary) {
   for (const char* f : {"yields_prefit_4j1b_CR.svg", "yields_postfit_4j1b_CR.svg", "yields_postfit_4j2b_SR.svg"})
     expect_renders(dir / "out" / f);
   EXPECT_NE(read(dir / "out" / "yields_postfit_4j2b_SR.svg").find(">550<"), std::string::npos);  // the edges on the x axis
+}
+
+/// `j` without its wall-time entries ("timing", "time_seconds"): what must be the same bits on every run.
+json without_times(const json& j) {
+  if (j.is_object()) {
+    json out = json::object();
+    for (const auto& [k, v] : j.items())
+      if (k != "timing" && k != "time_seconds") out[k] = without_times(v);
+    return out;
+  }
+  if (j.is_array()) {
+    json out = json::array();
+    for (const auto& v : j) out.push_back(without_times(v));
+    return out;
+  }
+  return j;
+}
+
+TEST(PostfitReport, TwoRunsWriteTheSameResultsButForTheirTimings) {
+  // Messages (the background-only fit's, the breakdown refits') once ended with their wall time.
+  const fs::path dir = scratch("twice");
+  std::ofstream(dir / "c.yaml") << "model: {workspace: " << q(kShared / "pyhf-histfactory-example" / "workspace.json")
+                                << "}\nuncertainties: {scans: []}\n";
+  json runs[2];
+  for (int k = 0; k < 2; ++k) {  // the same folder: the config echoed in results.json names it
+    const fs::path out = dir / "out";
+    const auto r = run_command(kExe + " fit " + q(dir / "c.yaml") + " --out " + q(out));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    runs[k] = json::parse(read(out / "results.json"));
+  }
+  ASSERT_TRUE(runs[0].contains("yields"));
+  ASSERT_TRUE(runs[0]["yields"].contains("background_only"));
+  EXPECT_EQ(without_times(runs[0]), without_times(runs[1]));
+  const std::string text = without_times(runs[0]).dump();
+  std::smatch seconds;
+  EXPECT_FALSE(std::regex_search(text, seconds, std::regex(R"(\d+\.\d+ s\b)"))) << seconds.str(0);
+  fs::remove_all(dir);
 }
 
 TEST(PostfitReport, AFitToTheControlRegionPredictsTheSignalRegion) {

@@ -1,9 +1,13 @@
 // The executor: every item runs once, nested loops run inline (no oversubscription), exceptions
-// come back to the caller, and the pool never grows past the largest outermost loop.
+// come back to the caller, and the pool never grows past the largest outermost loop. Distributed
+// loops store the same bits whether an item was computed here or elsewhere.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
+#include <limits>
+#include <map>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -100,6 +104,60 @@ TEST(Executor, AnotherThreadsLoopRunsInlineWhileThePoolIsBusy) {
   side.join();
   EXPECT_TRUE(outer_started.load());
   EXPECT_EQ(side_items.load(), 5);
+}
+
+/// Two "processes" of a split run: this one computes the items i with i mod 2 = part and takes
+/// the others' records from `other`, as the merge of two shards (or two MPI ranks) does.
+class TwoShards final : public LoopDistributor {
+ public:
+  explicit TwoShards(int part) : part_(part) {}
+  std::map<int, std::vector<double>> other, mine;
+  int loops = 0;
+  void run(int n, int width, int /*threads*/, const ItemCompute& compute, const ItemStore& store) override {
+    ++loops;
+    for (int i = 0; i < n; ++i) {
+      std::vector<double> r(static_cast<std::size_t>(width), std::numeric_limits<double>::quiet_NaN());
+      if (i % 2 == part_) {
+        compute(i, r.data());
+        mine[i] = r;
+      } else {
+        r = other.at(i);
+      }
+      store(i, r.data());
+    }
+  }
+
+ private:
+  int part_;
+};
+
+TEST(DistributedFor, StoresTheSameBitsWhereverAnItemWasComputedAndNestedLoopsRunHere) {
+  const auto compute = [](int i, double* r) {
+    r[0] = std::sqrt(i + 0.5);
+    r[1] = i;
+    double inner = 0.0;  // a distributed loop inside an item runs here, not through the distributor
+    distributed_for(3, 1, 1, [&](int j, double* q) { q[0] = j * i; }, [&](int, const double* q) { inner += q[0]; });
+    r[2] = inner;
+  };
+  const auto storing = [](std::vector<double>& to) {
+    return [&to](int i, const double* r) { std::copy(r, r + 3, to.begin() + 3 * i); };
+  };
+  std::vector<double> local(150), first(150), merged(150);
+  distributed_for(50, 3, 2, compute, storing(local));  // no distributor: every item here
+  TwoShards a(0), b(1);
+  ASSERT_EQ(set_loop_distributor(&a), nullptr);
+  for (int i = 1; i < 50; i += 2) a.other[i] = std::vector<double>(3, 0.0);  // unknown to shard 0 alone
+  distributed_for(50, 3, 2, compute, storing(first));
+  b.other = a.mine;
+  set_loop_distributor(&b);
+  distributed_for(50, 3, 2, compute, storing(merged));
+  EXPECT_EQ(set_loop_distributor(nullptr), &b);
+  EXPECT_EQ(a.loops, 1);
+  EXPECT_EQ(b.loops, 1);
+  EXPECT_EQ(a.mine.size(), 25U);
+  EXPECT_EQ(b.mine.size(), 25U);
+  EXPECT_EQ(local, merged);
+  EXPECT_EQ(local[3 * 7 + 2], 21.0);  // 0 + 7 + 14: the nested loop ran
 }
 
 }  // namespace

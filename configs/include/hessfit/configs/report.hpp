@@ -102,6 +102,11 @@ inline constexpr const char* kGridManifest = ".hessfit-grid";
 void write_report_set(const std::filesystem::path& directory, const std::vector<ReportFile>& files,
                       const std::string& manifest = kReportManifest);
 
+/// Writes `content` to `path` through a temporary file in the same folder and a rename, so that
+/// `path` is either the old file or the complete new one (one file; write_report_set for sets).
+/// Throws std::runtime_error on failure.
+void write_file_atomically(const std::filesystem::path& path, const std::string& content);
+
 /// A parameter name made safe for a file name ("staterror_SR[3]" -> "staterror_SR_3_"); names
 /// longer than kMaxFileStemBytes keep their start and end in a hash of the whole name.
 std::string file_stem(const std::string& name);

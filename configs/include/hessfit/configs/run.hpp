@@ -33,6 +33,10 @@ struct RunOptions {
   std::optional<int> threads;                             // --threads (overrides fit.threads)
   bool quiet = false;                                     // no terminal summary
   std::optional<bool> progress;                           // default: stderr is a terminal
+  /// When set, called instead of writing the reports and printing the summary once everything is
+  /// computed (a batch shard writes its part, an MPI rank other than 0 writes nothing); its
+  /// return value is the exit code.
+  std::function<int(const Config& config)> instead_of_writing;
 };
 
 /// The `hessfit fit` command: load and validate the config, fit, write the reports. The

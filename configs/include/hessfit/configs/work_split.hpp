@@ -43,6 +43,7 @@ nlohmann::ordered_json part_document(const std::string& kind, Shard shard, int i
 /// The parts merged: the header and every item's result in item order.
 struct Merged {
   std::string kind;
+  std::string inputs_digest;
   nlohmann::ordered_json header;
   std::vector<nlohmann::ordered_json> results;
 };

@@ -205,7 +205,8 @@ struct [[nodiscard]] MinimizeResult {
   int probe_paths_total = 0;
 
   bool converged() const { return termination == Termination::kConverged; }
-  /// One line: termination, fval, EDM, iterations, evaluations, time.
+  /// One line: termination, fval, EDM, iterations, evaluations. No wall time: the line goes into
+  /// messages of results that must be the same bits on every run (time_seconds holds the time).
   std::string brief_report() const;
 };
 

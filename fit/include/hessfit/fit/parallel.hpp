@@ -10,8 +10,8 @@
 //
 // Work items must not depend on one another or on the order they run in (each writes its own
 // slot, derives its start point and random stream from its index alone): then the results do not
-// depend on the thread count, the scheduling, or (hessfit::configs::WorkSplit) the MPI rank count
-// or the batch shard.
+// depend on the thread count, the scheduling, or (distributed_for below) the MPI rank count or
+// the batch shard.
 #pragma once
 
 #include <functional>
@@ -52,5 +52,39 @@ void parallel_for(int n, int threads, const std::function<void(int)>& task);
 
 /// The number of threads parallel_for uses for `tasks` tasks (at least 1): 1 inside a work item.
 int resolve_threads(int threads, int tasks);
+
+// --- loops split over processes ---------------------------------------------------------------
+//
+// The loops whose items are whole fits of a many-fit run (toys, impact refits) can also be split
+// over processes: MPI ranks, batch shards. Such a loop is written as compute(i, record), which
+// computes item i and writes its result as `width` doubles (integers and flags as exact doubles),
+// and store(i, record), which puts a record in its place. The LoopDistributor the application
+// installed decides which items this process computes and where the records of the others come
+// from (the other ranks, or the parts of a sharded run being merged). A record carries the
+// item's result bit for bit, so what is stored does not depend on where the item ran. Every
+// process of a split run must call the same distributed loops in the same order (they run the
+// same deterministic program); loops called from inside a work item run here.
+
+/// Computes item i into `record` (`width` doubles, NaN-filled on entry).
+using ItemCompute = std::function<void(int item, double* record)>;
+/// Puts item i's record in place (called once per item, possibly from several threads).
+using ItemStore = std::function<void(int item, const double* record)>;
+
+class LoopDistributor {
+ public:
+  virtual ~LoopDistributor() = default;
+  /// Runs one loop of n items: computes this process's items (on up to `threads` threads) and
+  /// stores the records it has.
+  virtual void run(int n, int width, int threads, const ItemCompute& compute, const ItemStore& store) = 0;
+};
+
+/// Installs `distributor` for the process (nullptr: none) and returns the previous one. Set it
+/// before any loop runs; it must outlive the loops.
+LoopDistributor* set_loop_distributor(LoopDistributor* distributor);
+
+/// Runs the loop through the installed distributor, or (none installed, or called from inside a
+/// work item or another distributed loop) computes and stores every item here on up to `threads`
+/// threads.
+void distributed_for(int n, int width, int threads, const ItemCompute& compute, const ItemStore& store);
 
 }  // namespace hessfit::fit

@@ -121,12 +121,40 @@ struct Chord {
   double sigma(Eigen::Index a) const;
 };
 
+/// Line-searched chord steps (conditional_minimum with ChordOptions; toy fits): projected
+/// fixed-Hessian Newton steps (Bertsekas' projected Newton with the chord for the Hessian;
+/// parameters on a bound that a step would leave by are held there), each a backtracking line
+/// search on f with Armijo's condition, for the price of a gradient and a few function values.
+struct ChordOptions {
+  /// Chord steps at most (per chord: the refreshed ones start again).
+  int max_steps = 30;
+  /// Stop once the chord's estimate of the EDM, 1/2 g_F^T (H_FF)^-1 g_F with H^-1 ~ V, is at most
+  /// edm_fraction * the fit's EDM target (Newton's one Hessian then confirms convergence).
+  double edm_fraction = 0.1;
+  /// Stop when for `patience` steps the EDM estimate has not fallen below `contraction` times the
+  /// lowest one so far (the chord no longer contracts: an exact Hessian does better).
+  double contraction = 0.5;
+  int patience = 3;
+  /// Step reductions of one line search (quadratic interpolation, factors 0.1 to 0.5).
+  int max_backtracks = 10;
+  /// A parameter that a step put on a bound where the gradient points back inside (a wall, not a
+  /// minimum on the bound) is put back at this fraction of the way to where it came from.
+  double wall_fraction = 0.1;
+  /// When the chord steps stop before the EDM estimate is reached, up to this many times the
+  /// exact Hessian where they stopped (when positive definite) becomes the chord and they go on
+  /// (Shamanskii's method: one Hessian for several steps).
+  int max_refreshes = 0;
+};
+
 /// Conditional minimum with `moved` fixed at `values` (objective copied, nothing else changed).
-/// With a chord, up to a few fixed-Hessian steps (each accepted only if f decreases) refine the
-/// start before Newton, which then usually converges after one exact Hessian.
+/// With a chord, chord steps refine the start before Newton, which then usually converges after
+/// one exact Hessian: without `chord_options`, up to four full steps, each accepted only if f
+/// does not rise (starts a neighbouring conditional minimum predicted well: MINOS, scans,
+/// impacts); with them, the line-searched steps above (starts far in a nonlinear region: toys).
 MinimizeResult conditional_minimum(const Objective& objective, const std::vector<int>& moved,
                                    const Eigen::VectorXd& values, const Eigen::VectorXd& start,
-                                   const MinimizeOptions& options, const Chord* chord = nullptr);
+                                   const MinimizeOptions& options, const Chord* chord = nullptr,
+                                   const ChordOptions* chord_options = nullptr);
 
 /// Better of two conditional fits: converged first, then lower f.
 bool better_fit(const MinimizeResult& a, const MinimizeResult& b);
