@@ -56,7 +56,7 @@ std::function<int()> attach_fit(CLI::App& app) {
       return kExitBadInput;
     }
     SplitRun split("fit", *shard);
-    split.start(run_input_files(flags->config, flags->sets));
+    split.start([&] { return run_input_files(flags->config, flags->sets); });
     configs::RunOptions options;
     if (split.sharded())
       options.instead_of_writing = [&split, flags](const configs::Config& config) {

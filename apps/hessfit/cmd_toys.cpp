@@ -114,7 +114,7 @@ int run(const ToysFlags& f) {
   for (const auto& w : setup->warnings) std::cerr << command << ": warning: " << w << "\n";
 
   SplitRun split("toys", *shard);
-  split.start(run_input_files(f.input, sets));
+  split.start([&] { return run_input_files(f.input, sets); });
   const bool show_progress = f.progress || (!f.no_progress && ::isatty(STDERR_FILENO) != 0);
   const ToysResults r = run_toys(*setup, request, inference_options(config), toy_progress_line(std::cerr, show_progress));
   if (split.sharded()) {

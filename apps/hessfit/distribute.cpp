@@ -4,12 +4,11 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
-#include <fstream>
 #include <limits>
-#include <sstream>
 #include <stdexcept>
 
 #include "command.hpp"
+#include "hessfit/common/input.hpp"
 #include "hessfit/configs/config.hpp"
 #include "hessfit/configs/report.hpp"
 #include "hessfit/likelihood/digest.hpp"
@@ -49,11 +48,11 @@ std::vector<std::string> result_arguments(const std::vector<std::string>& argume
 }
 
 std::string file_digest(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return "unreadable " + path.generic_string();  // the command reports it
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return likelihood::hex_digest("sha256", bytes.str());
+  try {  // bounded and non-blocking: a FIFO or /dev/zero is refused, not read
+    return likelihood::hex_digest("sha256", read_input_file(path, kMaxJsonBytes));
+  } catch (const InputFileError& e) {
+    return "unreadable " + path.generic_string() + ": " + e.what();  // the command reports it
+  }
 }
 
 template <class T>
@@ -118,19 +117,18 @@ SplitRun::~SplitRun() {
   if (installed_) fit::set_loop_distributor(previous_);
 }
 
-void SplitRun::start(const std::vector<std::filesystem::path>& files) {
+void SplitRun::start(const std::function<std::vector<std::filesystem::path>()>& files) {
+  replaying_ = g_replay != nullptr;
+  if (!replaying_ && shard_.whole() && Ranks::world().size() == 1) return;  // nothing to split or replay
   std::string material = "hessfit " + command_ + " run v1\n";
   for (const auto& a : result_arguments(command_arguments())) material += a + "\n";
-  for (const auto& f : files) material += file_digest(f) + "\n";
+  for (const auto& f : files()) material += file_digest(f) + "\n";
   digest_ = likelihood::hex_digest("sha256", material);
-  replaying_ = g_replay != nullptr;
   if (replaying_ && g_replay->digest != digest_)
     throw std::runtime_error("the inputs or options differ from those the parts were made from (inputs digest " + digest_.substr(0, 12) +
                              "... against " + g_replay->digest.substr(0, 12) + "...): were the files changed since?");
-  if (replaying_ || !shard_.whole() || Ranks::world().size() > 1) {
-    previous_ = fit::set_loop_distributor(this);
-    installed_ = true;
-  }
+  previous_ = fit::set_loop_distributor(this);
+  installed_ = true;
 }
 
 void SplitRun::run(int n, int width, int threads, const fit::ItemCompute& compute, const fit::ItemStore& store) {

@@ -18,6 +18,7 @@
 
 #include <array>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -50,9 +51,10 @@ class SplitRun final : public fit::LoopDistributor {
   SplitRun& operator=(const SplitRun&) = delete;
 
   /// Installs the distributor when there is something to split (MPI ranks, a shard) or replay.
-  /// `files`: what the results depend on besides the arguments (the input, workspace, patchset);
+  /// `files()`: what the results depend on besides the arguments (the input, workspace, patchset),
+  /// read and digested only then (a plain run reads its inputs once, with the command's checks);
   /// under a replay, throws std::runtime_error when they are not those the parts were made from.
-  void start(const std::vector<std::filesystem::path>& files);
+  void start(const std::function<std::vector<std::filesystem::path>()>& files);
   bool sharded() const noexcept { return !shard_.whole() && !replaying_; }
   /// A shard's part, written into `directory` on rank 0; returns its path.
   std::filesystem::path write_part(const std::filesystem::path& directory) const;
