@@ -16,6 +16,7 @@
 #include "hessfit/configs/report.hpp"
 #include "hessfit/infer.hpp"
 #include "hessfit/likelihood/digest.hpp"
+#include "json_numbers.hpp"
 
 namespace hessfit::configs {
 
@@ -23,7 +24,7 @@ namespace {
 
 using nlohmann::ordered_json;
 
-ordered_json number(double v) { return std::isfinite(v) ? ordered_json(v) : ordered_json(nullptr); }
+ordered_json number(double v) { return detail::json_number<ordered_json>(v); }
 
 ordered_json value_json(const likelihood::PatchValue& v) {
   if (const double* d = std::get_if<double>(&v)) return number(*d);

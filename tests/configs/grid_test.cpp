@@ -14,6 +14,7 @@
 
 #include "hessfit/configs/work_split.hpp"
 #include "hessfit/testing/run_command.hpp"
+#include "hessfit/testing/scratch.hpp"
 #include "triangulation.hpp"
 
 namespace {
@@ -27,19 +28,9 @@ const fs::path kShared = fs::path(HESSFIT_SHARED_DATA_DIR) / "histfactory";
 const fs::path kErjr = kShared / "atlas-susy-2018-06-3l-erjr";
 const std::string kExe = HESSFIT_EXE;
 
-std::string q(const fs::path& p) {
-  std::string s = "'";
-  s += p.string();
-  s += "'";
-  return s;
-}
+std::string q(const fs::path& p) { return hessfit::testing::shell_quote(p.string()); }
 
-fs::path scratch(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("hessfit_grid_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+fs::path scratch(const std::string& name) { return hessfit::testing::scratch_folder("grid_" + name); }
 
 std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);

@@ -14,6 +14,7 @@
 #include "hessfit/infer.hpp"
 #include "hessfit/likelihood.hpp"
 #include "hessfit/testing/run_command.hpp"
+#include "hessfit/testing/scratch.hpp"
 
 namespace {
 
@@ -32,12 +33,7 @@ std::string q(const fs::path& p) {
   return s;
 }
 
-fs::path scratch(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("hessfit_inference_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+fs::path scratch(const std::string& name) { return hessfit::testing::scratch_folder("inference_" + name); }
 
 json stdout_json(const std::string& command) {
   const auto r = run_command(command, false);

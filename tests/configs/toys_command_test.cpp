@@ -14,6 +14,7 @@
 #include "hessfit/infer.hpp"
 #include "hessfit/likelihood.hpp"
 #include "hessfit/testing/run_command.hpp"
+#include "hessfit/testing/scratch.hpp"
 
 namespace {
 
@@ -25,19 +26,9 @@ const fs::path kShared = fs::path(HESSFIT_SHARED_DATA_DIR) / "histfactory";
 const std::string kExe = HESSFIT_EXE;
 const fs::path k2bin = kShared / "pyhf-2bin-1channel" / "workspace.json";
 
-std::string q(const fs::path& p) {
-  std::string s = "'";
-  s += p.string();
-  s += "'";
-  return s;
-}
+std::string q(const fs::path& p) { return hessfit::testing::shell_quote(p.string()); }
 
-fs::path scratch(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("hessfit_toys_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+fs::path scratch(const std::string& name) { return hessfit::testing::scratch_folder("toys_" + name); }
 
 json stdout_json(const std::string& command) {
   const auto r = run_command(command, false);
