@@ -247,6 +247,12 @@ ChordPhase chord_steps(const Objective& conditional, const Chord& chord, Eigen::
     lower[a] = b.lower;
     upper[a] = b.upper;
   }
+  // With bfgs_updates (dense chords): a copy of V that each accepted step updates.
+  const bool bfgs = options.bfgs_updates && chord.v.size() > 0;
+  Eigen::MatrixXd v_updated;
+  if (bfgs) v_updated = chord.v;
+  const auto apply = [&](const Eigen::VectorXd& b) -> Eigen::VectorXd { return bfgs ? Eigen::VectorXd(v_updated * b) : chord.apply(b); };
+  const auto column = [&](Eigen::Index a) -> Eigen::VectorXd { return bfgs ? Eigen::VectorXd(v_updated.col(a)) : chord.column(a); };
   Eigen::VectorXd g;
   double f = conditional.value_and_gradient(x, g);
   ++counts.evaluations;
@@ -265,13 +271,13 @@ ChordPhase chord_steps(const Objective& conditional, const Chord& chord, Eigen::
     std::vector<int> held;
     for (Eigen::Index a = 0; a < size; ++a)
       if (fixed[static_cast<std::size_t>(a)]) held.push_back(static_cast<int>(a));
-    const Eigen::VectorXd v_g = chord.apply(gi);
+    const Eigen::VectorXd v_g = apply(gi);
     Eigen::VectorXd u;
     for (;;) {
       u = v_g;
       if (!held.empty()) {
         Eigen::MatrixXd v_h(size, static_cast<Eigen::Index>(held.size()));  // V_.H
-        for (std::size_t j = 0; j < held.size(); ++j) v_h.col(static_cast<Eigen::Index>(j)) = chord.column(held[j]);
+        for (std::size_t j = 0; j < held.size(); ++j) v_h.col(static_cast<Eigen::Index>(j)) = column(held[j]);
         const Eigen::LDLT<Eigen::MatrixXd> ldlt(Eigen::MatrixXd(v_h(held, Eigen::all)));
         if (ldlt.info() != Eigen::Success) return {x, false};
         u -= v_h * ldlt.solve(Eigen::VectorXd(u(held)));
@@ -352,6 +358,26 @@ ChordPhase chord_steps(const Objective& conditional, const Chord& chord, Eigen::
         trial = std::move(repaired);
         g_trial = std::move(g_repaired);
         f_trial = f_repaired;
+      }
+    }
+    if (bfgs) {
+      // BFGS update of V = H^-1 with s = the step, y = the change of the gradient (over the
+      // parameters not fixed): V += -rho (s u^T + u s^T) + (rho + rho^2 y^T u) s s^T, u = V y,
+      // rho = 1 / y^T s, when the curvature y^T s is positive.
+      Eigen::VectorXd sv(size), yv(size);
+      for (Eigen::Index a = 0; a < size; ++a) {
+        const int i = chord.inner[static_cast<std::size_t>(a)];
+        const bool skip = fixed[static_cast<std::size_t>(a)];
+        sv[a] = skip ? 0.0 : trial[i] - x[i];
+        yv[a] = skip ? 0.0 : g_trial[i] - g[i];
+      }
+      const double ys = yv.dot(sv);
+      if (ys > 1e-12 * yv.norm() * sv.norm() && std::isfinite(ys)) {
+        const double rho = 1.0 / ys;
+        const Eigen::VectorXd u = v_updated * yv;
+        const double c = rho + rho * rho * yv.dot(u);
+        v_updated.noalias() -= rho * (sv * u.transpose() + u * sv.transpose());
+        v_updated.noalias() += c * sv * sv.transpose();
       }
     }
     x = std::move(trial);

@@ -144,6 +144,10 @@ struct ChordOptions {
   /// exact Hessian where they stopped (when positive definite) becomes the chord and they go on
   /// (Shamanskii's method: one Hessian for several steps).
   int max_refreshes = 0;
+  /// Dense chords: each accepted step updates the chord's inverse Hessian by BFGS (s the step,
+  /// y the change of the gradient), so that the steps learn how the curvature changes away from
+  /// where the chord was taken instead of stalling there.
+  bool bfgs_updates = false;
 };
 
 /// Conditional minimum with `moved` fixed at `values` (objective copied, nothing else changed).
