@@ -226,6 +226,7 @@ Eigen::VectorXd classic_chord_steps(const Objective& conditional, const Chord& c
 struct ChordPhase {
   Eigen::VectorXd x;
   bool converged = false;  // the chord's EDM estimate fell below edm_fraction * the target
+  Eigen::MatrixXd v;       // bfgs_updates: the updated V where the steps ended (else empty)
 };
 
 // Fixed-Hessian Newton steps on the conditional problem (projected Newton, Bertsekas 1982, with
@@ -257,7 +258,7 @@ ChordPhase chord_steps(const Objective& conditional, const Chord& chord, Eigen::
   double f = conditional.value_and_gradient(x, g);
   ++counts.evaluations;
   ++counts.gradient_evaluations;
-  if (!std::isfinite(f) || !g.allFinite()) return {x, false};
+  if (!std::isfinite(f) || !g.allFinite()) return {x, false, std::move(v_updated)};
   double best_edm = std::numeric_limits<double>::infinity();
   int stalled = 0;
   for (int step = 0; step < options.max_steps; ++step) {
@@ -279,7 +280,7 @@ ChordPhase chord_steps(const Objective& conditional, const Chord& chord, Eigen::
         Eigen::MatrixXd v_h(size, static_cast<Eigen::Index>(held.size()));  // V_.H
         for (std::size_t j = 0; j < held.size(); ++j) v_h.col(static_cast<Eigen::Index>(j)) = column(held[j]);
         const Eigen::LDLT<Eigen::MatrixXd> ldlt(Eigen::MatrixXd(v_h(held, Eigen::all)));
-        if (ldlt.info() != Eigen::Success) return {x, false};
+        if (ldlt.info() != Eigen::Success) return {x, false, std::move(v_updated)};
         u -= v_h * ldlt.solve(Eigen::VectorXd(u(held)));
         u(held).setZero();
       }
@@ -298,7 +299,7 @@ ChordPhase chord_steps(const Objective& conditional, const Chord& chord, Eigen::
     if (!u.allFinite()) break;
     // The chord's estimate of the EDM: 1/2 g_F^T (H_FF)^-1 g_F.
     const double edm = 0.5 * gi.dot(u);
-    if (!(edm > options.edm_fraction * edm_target)) return {x, edm >= 0.0};
+    if (!(edm > options.edm_fraction * edm_target)) return {x, edm >= 0.0, std::move(v_updated)};
     // Stalled: no estimate below contraction * the best one for `patience` steps.
     if (edm < options.contraction * best_edm) {
       best_edm = edm;
@@ -376,15 +377,15 @@ ChordPhase chord_steps(const Objective& conditional, const Chord& chord, Eigen::
         const double rho = 1.0 / ys;
         const Eigen::VectorXd u = v_updated * yv;
         const double c = rho + rho * rho * yv.dot(u);
-        v_updated.noalias() -= rho * (sv * u.transpose() + u * sv.transpose());
-        v_updated.noalias() += c * sv * sv.transpose();
+        for (Eigen::Index j = 0; j < size; ++j)  // column j: (c s_j - rho u_j) s - rho s_j u
+          v_updated.col(j) += (c * sv[j] - rho * u[j]) * sv - (rho * sv[j]) * u;
       }
     }
     x = std::move(trial);
     g = std::move(g_trial);
     f = f_trial;
   }
-  return {x, false};
+  return {x, false, std::move(v_updated)};
 }
 
 }  // namespace
@@ -392,7 +393,8 @@ ChordPhase chord_steps(const Objective& conditional, const Chord& chord, Eigen::
 MinimizeResult conditional_minimum(const Objective& objective, const std::vector<int>& moved,
                                    const Eigen::VectorXd& values, const Eigen::VectorXd& start,
                                    const MinimizeOptions& options, const Chord* chord,
-                                   const ChordOptions* chord_options) {
+                                   const ChordOptions* chord_options, Chord* learned) {
+  if (learned != nullptr) *learned = Chord{};
   Objective conditional = objective;
   for (std::size_t j = 0; j < moved.size(); ++j) {
     conditional.fix(moved[j], values[static_cast<Eigen::Index>(j)]);
@@ -410,6 +412,8 @@ MinimizeResult conditional_minimum(const Objective& objective, const std::vector
   }
   const double target = detail::edm_target(conditional, options);
   ChordPhase phase = chord_steps(conditional, *chord, std::move(from), target, *chord_options, counts);
+  const Chord* last = chord;
+  Chord fresh;
   // The chord stalled: the exact Hessian where it stopped (if positive definite) as a new chord.
   for (int r = 0; r < chord_options->max_refreshes && !phase.converged; ++r) {
     MinimizeResult here;
@@ -424,9 +428,15 @@ MinimizeResult conditional_minimum(const Objective& objective, const std::vector
     ++counts.gradient_evaluations;
     ++counts.hessian_evaluations;
     if (!std::isfinite(f)) break;
-    const Chord fresh = Chord::at(conditional, here);
+    fresh = Chord::at(conditional, here);
     if (!fresh.usable()) break;
+    last = &fresh;
     phase = chord_steps(conditional, fresh, std::move(phase.x), target, *chord_options, counts);
+  }
+  if (learned != nullptr && phase.v.size() > 0 && phase.v.allFinite()) {
+    learned->inner = last->inner;
+    learned->position = last->position;
+    learned->v = std::move(phase.v);
   }
   MinimizeResult result = minimize(conditional, phase.x, options);
   result.evaluations += counts.evaluations;

@@ -155,10 +155,13 @@ struct ChordOptions {
 /// one exact Hessian: without `chord_options`, up to four full steps, each accepted only if f
 /// does not rise (starts a neighbouring conditional minimum predicted well: MINOS, scans,
 /// impacts); with them, the line-searched steps above (starts far in a nonlinear region: toys).
+/// `learned` (optional, with bfgs_updates and a dense chord) receives the chord as the steps left
+/// it: the last chord used (the given one or a refreshed one) with its BFGS-updated V; an empty
+/// Chord otherwise.
 MinimizeResult conditional_minimum(const Objective& objective, const std::vector<int>& moved,
                                    const Eigen::VectorXd& values, const Eigen::VectorXd& start,
                                    const MinimizeOptions& options, const Chord* chord = nullptr,
-                                   const ChordOptions* chord_options = nullptr);
+                                   const ChordOptions* chord_options = nullptr, Chord* learned = nullptr);
 
 /// Better of two conditional fits: converged first, then lower f.
 bool better_fit(const MinimizeResult& a, const MinimizeResult& b);

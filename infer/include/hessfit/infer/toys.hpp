@@ -171,10 +171,11 @@ class ToyGenerator {
 
 /// One toy fit: `objective` (the NLL on the toy's data, with the bounds of the fit) minimised
 /// with `moved` fixed at `values`, from `start`, with the generator's chord steps; retried from
-/// the objective's initial values if it does not converge.
+/// the objective's initial values if it does not converge. `learned` (optional) receives the
+/// chord as the steps left it (BFGS-updated, ToyFitOptions::chord.bfgs_updates; empty otherwise).
 fit::MinimizeResult fit_toy(const fit::Objective& objective, const std::vector<int>& moved,
                             const Eigen::VectorXd& values, const Eigen::VectorXd& start, const fit::Chord* chord,
-                            const ToyFitOptions& options);
+                            const ToyFitOptions& options, fit::Chord* learned = nullptr);
 
 // --- toy-based hypothesis tests -----------------------------------------------------------------
 
