@@ -121,8 +121,7 @@ int run_grid(const GridFlags& f) {
   if (d.ok()) plan = plan_grid(config, d);
   if (!d.ok() || !plan) {
     if (ranks.root()) {
-      for (const auto& p : d.sorted()) std::cerr << p.text() << "\n";
-      std::cerr << "hessfit grid: " << d.size() << (d.size() == 1 ? " problem" : " problems") << "; nothing was computed\n";
+      std::cerr << d.report("hessfit grid", "; nothing was computed");
     }
     return kExitBadInput;
   }
