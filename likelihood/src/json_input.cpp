@@ -36,11 +36,11 @@ class CheckingHandler {
 
   bool null() { return value() && dom_.null(); }
   bool boolean(bool v) { return value() && dom_.boolean(v); }
-  bool number_integer(json::number_integer_t v) { return value() && dom_.number_integer(v); }
-  bool number_unsigned(json::number_unsigned_t v) { return value() && dom_.number_unsigned(v); }
-  bool number_float(json::number_float_t v, const json::string_t& s) { return value() && dom_.number_float(v, s); }
-  bool binary(json::binary_t& v) { return value() && dom_.binary(v); }
-  bool string(json::string_t& v) {
+  bool number_integer(typename json::number_integer_t v) { return value() && dom_.number_integer(v); }
+  bool number_unsigned(typename json::number_unsigned_t v) { return value() && dom_.number_unsigned(v); }
+  bool number_float(typename json::number_float_t v, const typename json::string_t& s) { return value() && dom_.number_float(v, s); }
+  bool binary(typename json::binary_t& v) { return value() && dom_.binary(v); }
+  bool string(typename json::string_t& v) {
     if (v.find('\0') != std::string::npos) problem(path(), "the string contains a NUL character (\\u0000)");
     return value() && dom_.string(v);
   }
@@ -49,7 +49,7 @@ class CheckingHandler {
     frames_.push_back({true, 0, {}, {}});
     return dom_.start_object(n);
   }
-  bool key(json::string_t& k) {
+  bool key(typename json::string_t& k) {
     Frame& f = frames_.back();
     f.key = k;  // the path of a problem names this key
     if (!f.keys.insert(k).second) problem(path(), "duplicate key '" + abbreviate(k) + "' (JSON keeps only one of them)");
