@@ -14,8 +14,6 @@
 namespace hessfit::likelihood {
 namespace {
 
-using json = nlohmann::json;
-
 /// nlohmann's message without its "[json.exception.parse_error.101] parse error at line 1, column 2: " prefix,
 /// with long echoed tokens (a 20 MB digit string) cut short.
 std::string clean_parse_message(const std::string& what) {
@@ -29,7 +27,9 @@ std::string clean_parse_message(const std::string& what) {
   return abbreviate(msg, 160);
 }
 
-/// The DOM builder of nlohmann::json with the checks above; stops at the first syntax error.
+/// The DOM builder of nlohmann::json (or ordered_json) with the checks above; stops at the first
+/// syntax error.
+template <class json>
 class CheckingHandler {
  public:
   CheckingHandler(json& root, const JsonLimits& limits) : dom_(root, false), limits_(limits) {}
@@ -134,11 +134,10 @@ class CheckingHandler {
   std::string error_message_;
 };
 
-}  // namespace
-
-nlohmann::json parse_json(std::string_view text, const std::string& source, const JsonLimits& limits) {
+template <class json>
+json parse_checked(std::string_view text, const std::string& source, const JsonLimits& limits) {
   json root;
-  CheckingHandler handler(root, limits);
+  CheckingHandler<json> handler(root, limits);
   json::sax_parse(text.begin(), text.end(), &handler, nlohmann::detail::input_format_t::json, true);
   if (handler.syntax_error()) {
     // The position is the number of characters read: the offending one is the last read (at the
@@ -151,6 +150,16 @@ nlohmann::json parse_json(std::string_view text, const std::string& source, cons
   }
   if (!handler.problems().empty()) throw InputError(source, std::move(handler.problems()));
   return root;
+}
+
+}  // namespace
+
+nlohmann::json parse_json(std::string_view text, const std::string& source, const JsonLimits& limits) {
+  return parse_checked<nlohmann::json>(text, source, limits);
+}
+
+nlohmann::ordered_json parse_ordered_json(std::string_view text, const std::string& source, const JsonLimits& limits) {
+  return parse_checked<nlohmann::ordered_json>(text, source, limits);
 }
 
 nlohmann::json read_json_file(const std::filesystem::path& path, const JsonLimits& limits) {
