@@ -107,8 +107,7 @@ int run(const ToysFlags& f) {
   if (setup && d.ok()) check_toys(request, *setup, d);
   if (!d.ok() || !setup) {
     if (d.ok()) d.error({config.source, 0, 0}, "no model for toys");
-    for (const auto& p : d.sorted()) std::cerr << p.text() << "\n";
-    std::cerr << command << ": " << d.size() << (d.size() == 1 ? " problem" : " problems") << "; nothing was computed\n";
+    std::cerr << d.report(command, "; nothing was computed");
     return kExitBadInput;
   }
   for (const auto& w : setup->warnings) std::cerr << command << ": warning: " << w << "\n";

@@ -421,7 +421,7 @@ void read_fit(Reader& r, const Node* node, FitConfig& f) {
     if (auto v = r.number_in(*n, "fit.tolerance", 0.0, 1.0, true, true, "between 0 and 1 (exclusive)")) f.tolerance = *v;
   }
   if (const Node* n = node->find("max_iterations")) {
-    if (auto v = r.integer(*n, "fit.max_iterations", 1, 100000000)) f.max_iterations = *v;
+    if (auto v = r.integer(*n, "fit.max_iterations", 0, 100000000)) f.max_iterations = *v;  // 0: the default
   }
   if (const Node* n = node->find("threads")) {
     if (auto v = r.integer(*n, "fit.threads", 0, 4096)) f.threads = *v;

@@ -26,7 +26,6 @@ constexpr double kDenseMatricesHeld = 4.0;
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-std::string plural(std::size_t n, const std::string& word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
 
 }  // namespace
 
@@ -114,14 +113,6 @@ std::optional<std::string> dense_memory_problem(const fit::Objective& objective)
                      objective.size(), needed / 1e9, available / 1e9);
 }
 
-void print_problems(const Diagnostics& d, std::ostream& err) {
-  // The first kMaxProblemsShown and a count: 10^5 problems must not print megabytes.
-  const auto problems = d.sorted();
-  for (std::size_t i = 0; i < problems.size() && i < kMaxProblemsShown; ++i) err << problems[i].text() << "\n";
-  if (problems.size() > kMaxProblemsShown) err << "... and " << problems.size() - kMaxProblemsShown << " more\n";
-  err << "hessfit fit: " << plural(d.size(), "problem") << " in the configuration; nothing was written\n";
-}
-
 }  // namespace
 
 int run_fit_command(const RunOptions& options, std::ostream& out, std::ostream& err) {
@@ -138,7 +129,7 @@ int run_fit_command(const RunOptions& options, std::ostream& out, std::ostream& 
             "the output directory '" + config.output.directory.generic_string() + "' is a file");
   if (!d.ok() || !setup) {
     if (d.ok()) d.error({config.source, 0, 0}, "no model to fit");
-    print_problems(d, err);
+    err << d.report("hessfit fit", " in the configuration; nothing was written");
     return kExitBadInput;
   }
   if (const auto problem = dense_memory_problem(setup->objective())) {

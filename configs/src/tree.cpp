@@ -65,6 +65,14 @@ void Diagnostics::check() const {
   if (!problems_.empty()) throw ConfigError(sorted());
 }
 
+std::string Diagnostics::report(const std::string& command, const std::string& outcome) const {
+  // Bounded: 10^5 problems must not print megabytes.
+  std::string out = join_problems(sorted());
+  if (!out.empty()) out += "\n";
+  const std::size_t n = problems_.size();
+  return out + command + ": " + std::to_string(n) + (n == 1 ? " problem" : " problems") + outcome + "\n";
+}
+
 std::string nearest(const std::string& word, const std::vector<std::string>& candidates) {
   return nearest_name(word, candidates);
 }

@@ -51,6 +51,14 @@ TEST(ConfigSchema, FillsEveryDefault) {
   EXPECT_EQ(c.title, "a");
 }
 
+TEST(ConfigSchema, MaxIterationsZeroIsTheDocumentedDefault) {
+  // configs/README.md documents `max_iterations: 0` as the minimiser's default; it was refused.
+  const Config c = parse_config("model: {workspace: tiny/workspace.json}\nfit: {max_iterations: 0}\n", "a.yaml", kExamples);
+  EXPECT_EQ(c.fit.max_iterations, 0);
+  EXPECT_EQ(problems_of("model: {workspace: tiny/workspace.json}\nfit: {max_iterations: -1}\n"),
+            "bad.yaml:2:23: 'fit.max_iterations' must be between 0 and 100000000, got -1");
+}
+
 TEST(ConfigSchema, ReadsEverySection) {
   const Config c = parse_config(R"(
 title: everything

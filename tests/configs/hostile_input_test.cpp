@@ -56,15 +56,19 @@ std::string problems_of(const std::string& yaml, const std::vector<std::string>&
   return {};
 }
 
-/// Runs `hessfit fit CONFIG` in a fresh folder under the memory limit; the folder must hold only
-/// the config afterwards.
-hessfit::testing::CommandResult fit_in_scratch(const std::string& name, const std::string& yaml, const std::string& extra = "") {
+/// Runs `hessfit ARGS` (ARGS naming the config c.yaml) in a fresh folder under the memory limit;
+/// the folder must hold only the config afterwards.
+hessfit::testing::CommandResult command_in_scratch(const std::string& name, const std::string& yaml, const std::string& args) {
   const fs::path dir = scratch(name);
   std::ofstream(dir / "c.yaml", std::ios::binary) << yaml;
-  const auto run = run_command(kMemoryLimit + "cd " + quote(dir.string()) + " && timeout 60 " + kExe + " fit c.yaml --threads 1 " + extra);
+  const auto run = run_command(kMemoryLimit + "cd " + quote(dir.string()) + " && timeout 60 " + kExe + " " + args);
   EXPECT_EQ(files_in(dir), std::set<std::string>{"c.yaml"}) << name;
   fs::remove_all(dir);
   return run;
+}
+
+hessfit::testing::CommandResult fit_in_scratch(const std::string& name, const std::string& yaml, const std::string& extra = "") {
+  return command_in_scratch(name, yaml, "fit c.yaml --threads 1 " + extra);
 }
 
 const std::string kModel = "model: {workspace: " + (kExamples / "tiny/workspace.json").string() + "}\n";
@@ -121,6 +125,21 @@ TEST(HostileYaml, ManyKeysAreCheckedAndTheProblemsAreCappedAtFifty) {
                                        "threads, max_restarts, hessian, background_only, channels)");
   EXPECT_LT(e.size(), 10000u);
   EXPECT_NE(e.find("\n... and 29951 more"), std::string::npos) << e.substr(e.size() - 200);
+}
+
+TEST(HostileYaml, EveryCommandPrintsFiftyProblemsAndACount) {
+  // 'fit' capped its list at 50; limit, hypotest, significance, toys and grid printed every problem.
+  std::string yaml = kModel + "fit:\n";
+  for (int i = 0; i < 2000; ++i) yaml.append("  k").append(std::to_string(i)).append(": 1\n");
+  for (const std::string args : {"fit c.yaml", "limit c.yaml", "hypotest c.yaml --mu 1", "significance c.yaml",
+                                 "toys c.yaml --hypotest 1 --ntoys 10", "grid c.yaml"}) {
+    const auto run = command_in_scratch("many_problems", yaml, args);
+    EXPECT_EQ(run.exit_code, 2) << args << "\n" << run.output;
+    EXPECT_LT(run.output.size(), 12000u) << args;
+    EXPECT_NE(run.output.find("c.yaml:3:3: unknown key 'k0' in 'fit'"), std::string::npos) << args << "\n" << run.output.substr(0, 300);
+    EXPECT_NE(run.output.find("\n... and 1950 more\n"), std::string::npos) << args << "\n" << run.output.substr(run.output.size() - 300);
+    EXPECT_NE(run.output.find(": 2000 problems"), std::string::npos) << args << "\n" << run.output.substr(run.output.size() - 300);
+  }
 }
 
 TEST(HostileYaml, SeveralDocumentsAreRefused) {

@@ -57,6 +57,10 @@ class Diagnostics {
   std::vector<Problem> sorted() const;
   /// Throws ConfigError (problems in file order) if any problem was recorded.
   void check() const;
+  /// What a command prints for bad input: the problems in file order, one a line (the first
+  /// kMaxProblemsShown, then "... and N more"), then "<command>: N problems<outcome>", e.g.
+  /// report("hessfit limit", "; nothing was computed"). Ends with a newline.
+  std::string report(const std::string& command, const std::string& outcome) const;
 
  private:
   std::vector<Problem> problems_;
