@@ -204,14 +204,10 @@ int run_merge(const MergeFlags& f) {
   for (const auto& p : f.parts) {
     try {
       // The bounded reader and the checked parser (regular file, size, depth, duplicate keys: a
-      // part is a file like any other), then the same text with its key order kept: the merged
-      // output is the unsharded one.
+      // part is a file like any other), in one pass keeping the key order: the merged output is
+      // the unsharded one.
       const std::string text = read_input_file(p, kMaxJsonBytes);
-      (void)likelihood::parse_json(text, p);
-      parts.push_back(ordered_json::parse(text));
-    } catch (const nlohmann::json::parse_error& e) {
-      std::cerr << "hessfit merge: " << p << ": invalid JSON: " << e.what() << "\n";
-      return kExitBadInput;
+      parts.push_back(likelihood::parse_ordered_json(text, p));
     } catch (const std::exception& e) {
       std::cerr << "hessfit merge: " << e.what() << "\n";
       return kExitBadInput;

@@ -368,11 +368,17 @@ std::string text_summary(const ToysResults& r) {
   if (r.pulls) {
     o << fmt::format("  pulls ({} toys, {} CL intervals; failed fits {}):\n", r.pulls->ntoys, format_percent(r.pulls->confidence_level),
                      r.pulls->failed_fits);
-    for (const auto& p : r.pulls->parameters)
-      o << fmt::format("    {:<24} mean {:>7} +- {:<6} width {:>6} +- {:<6} coverage {} (MINOS {})\n", p.name,
+    const int fitted = r.pulls->ntoys - r.pulls->failed_fits;
+    for (const auto& p : r.pulls->parameters) {
+      o << fmt::format("    {:<24} mean {:>7} +- {:<6} width {:>6} +- {:<6} coverage {} (MINOS {})", p.name,
                        format_significant(p.pull_mean, 3), format_significant(p.pull_mean_error, 2),
                        format_significant(p.pull_width, 3), format_significant(p.pull_width_error, 2),
                        format_significant(p.coverage_hessian, 3), std::isfinite(p.coverage_minos) ? format_significant(p.coverage_minos, 3) : "-");
+      // Toys whose fit held the parameter at a bound have no error: the figures are of the others
+      // (one-sided when the generating value is at the bound).
+      if (p.toys < fitted) o << fmt::format("; of {} toys only: {} fits held it at a bound", p.toys, fitted - p.toys);
+      o << "\n";
+    }
   }
   if (r.gof) {
     o << fmt::format("  goodness of fit: chi2 {} ({} dof), toy p {} (asymptotic {}); failed fits {}\n",
@@ -440,7 +446,9 @@ Histogram histogram(const std::vector<double>& values, double lo, double hi, int
   return h;
 }
 
-void draw_histogram(Svg& svg, const Axis& x, const Axis& y, const Histogram& h, const std::string& colour) {
+/// Filled (translucent) or, with `outline`, a step line only: two filled histograms overlaid blend
+/// into a third colour that the legend does not show.
+void draw_histogram(Svg& svg, const Axis& x, const Axis& y, const Histogram& h, const std::string& colour, bool outline = false) {
   std::vector<std::pair<double, double>> pts;
   const int bins = static_cast<int>(h.density.size());
   const double width = (h.hi - h.lo) / bins;
@@ -451,7 +459,7 @@ void draw_histogram(Svg& svg, const Axis& x, const Axis& y, const Histogram& h, 
     pts.push_back({x.map(h.lo + (b + 1) * width), y.map(d)});
   }
   pts.push_back({x.map(h.hi), y.map(0.0)});
-  svg.polyline(pts, {colour, 1.4, colour, "", 0.35});
+  svg.polyline(pts, outline ? detail::Style{colour, 1.8, "none", "", 1} : detail::Style{colour, 1.4, colour, "", 0.35});
 }
 
 std::string distribution_plot(const infer::ToyHypotestResult& h, const std::string& poi) {
@@ -478,7 +486,7 @@ std::string distribution_plot(const infer::ToyHypotestResult& h, const std::stri
   detail::draw_axes(svg, x, y, infer::to_string(h.statistic), "density");
   svg.begin_clip(left, top, width - left - right, height - top - bottom);
   draw_histogram(svg, x, y, ha, "#e08a1e");
-  draw_histogram(svg, x, y, hn, "#2b6cb0");
+  draw_histogram(svg, x, y, hn, "#2b6cb0", true);
   const double sqa = std::sqrt(std::max(0.0, h.asymptotic.q_asimov));
   if (std::isfinite(sqa) && sqa > 0.0)
     for (const bool is_null : {true, false}) {
@@ -491,8 +499,15 @@ std::string distribution_plot(const infer::ToyHypotestResult& h, const std::stri
     }
   if (std::isfinite(h.q_obs)) svg.line(x.map(h.q_obs), y.map(0.0), x.map(h.q_obs), y.map(y.hi), {"#c53030", 2, "none", "", 1});
   svg.end_clip();
+  // The scale leaves out the first bin (the toys at q = 0 of a one-sided statistic): say what it holds.
+  const double first_width = hi / bins;
+  if (hn.density[0] > y.hi || ha.density[0] > y.hi)
+    svg.text(x.map(hi / bins) + 6, top + 12,
+             "first bin (off scale): null " + format_percent(hn.density[0] * first_width) + ", alternative " +
+                 format_percent(ha.density[0] * first_width),
+             {.size = 10, .fill = "#555"});
   const double lx = width - right - 190;
-  svg.rect(lx, top + 8, 14, 10, {"#2b6cb0", 1, "#2b6cb0", "", 0.5});
+  svg.line(lx, top + 13, lx + 14, top + 13, {"#2b6cb0", 1.8, "none", "", 1});
   svg.text(lx + 20, top + 17, "null (" + poi + " = " + format_shortest(h.null.generated_poi) + ")", {.size = 11});
   svg.rect(lx, top + 26, 14, 10, {"#e08a1e", 1, "#e08a1e", "", 0.5});
   svg.text(lx + 20, top + 35, "alternative (" + poi + " = " + format_shortest(h.alternative.generated_poi) + ")", {.size = 11});
@@ -513,7 +528,11 @@ std::string pull_plot(const infer::PullStudyResult& p, std::size_t a) {
   Axis y{0.0, 1.15 * ymax, height - bottom, top};
   y.nice();
   const auto& pp = p.parameters[a];
-  svg.text(left, 22, "Pulls of " + pp.name + " (" + std::to_string(pp.toys) + " toys)", {.size = 14, .bold = true});
+  const int fitted = p.ntoys - p.failed_fits;
+  svg.text(left, 22,
+           "Pulls of " + pp.name + " (" + std::to_string(pp.toys) + " toys" +
+               (pp.toys < fitted ? "; " + std::to_string(fitted - pp.toys) + " more fits held it at a bound" : std::string{}) + ")",
+           {.size = 14, .bold = true});
   svg.text(left, 40,
            fmt::format("mean {} ± {}, width {} ± {}, Hessian coverage {}; line: N(0, 1)", format_significant(pp.pull_mean, 3),
                        format_significant(pp.pull_mean_error, 2), format_significant(pp.pull_width, 3),

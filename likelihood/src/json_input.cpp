@@ -14,8 +14,6 @@
 namespace hessfit::likelihood {
 namespace {
 
-using json = nlohmann::json;
-
 /// nlohmann's message without its "[json.exception.parse_error.101] parse error at line 1, column 2: " prefix,
 /// with long echoed tokens (a 20 MB digit string) cut short.
 std::string clean_parse_message(const std::string& what) {
@@ -29,18 +27,20 @@ std::string clean_parse_message(const std::string& what) {
   return abbreviate(msg, 160);
 }
 
-/// The DOM builder of nlohmann::json with the checks above; stops at the first syntax error.
+/// The DOM builder of nlohmann::json (or ordered_json) with the checks above; stops at the first
+/// syntax error.
+template <class json>
 class CheckingHandler {
  public:
   CheckingHandler(json& root, const JsonLimits& limits) : dom_(root, false), limits_(limits) {}
 
   bool null() { return value() && dom_.null(); }
   bool boolean(bool v) { return value() && dom_.boolean(v); }
-  bool number_integer(json::number_integer_t v) { return value() && dom_.number_integer(v); }
-  bool number_unsigned(json::number_unsigned_t v) { return value() && dom_.number_unsigned(v); }
-  bool number_float(json::number_float_t v, const json::string_t& s) { return value() && dom_.number_float(v, s); }
-  bool binary(json::binary_t& v) { return value() && dom_.binary(v); }
-  bool string(json::string_t& v) {
+  bool number_integer(typename json::number_integer_t v) { return value() && dom_.number_integer(v); }
+  bool number_unsigned(typename json::number_unsigned_t v) { return value() && dom_.number_unsigned(v); }
+  bool number_float(typename json::number_float_t v, const typename json::string_t& s) { return value() && dom_.number_float(v, s); }
+  bool binary(typename json::binary_t& v) { return value() && dom_.binary(v); }
+  bool string(typename json::string_t& v) {
     if (v.find('\0') != std::string::npos) problem(path(), "the string contains a NUL character (\\u0000)");
     return value() && dom_.string(v);
   }
@@ -49,7 +49,7 @@ class CheckingHandler {
     frames_.push_back({true, 0, {}, {}});
     return dom_.start_object(n);
   }
-  bool key(json::string_t& k) {
+  bool key(typename json::string_t& k) {
     Frame& f = frames_.back();
     f.key = k;  // the path of a problem names this key
     if (!f.keys.insert(k).second) problem(path(), "duplicate key '" + abbreviate(k) + "' (JSON keeps only one of them)");
@@ -134,11 +134,10 @@ class CheckingHandler {
   std::string error_message_;
 };
 
-}  // namespace
-
-nlohmann::json parse_json(std::string_view text, const std::string& source, const JsonLimits& limits) {
+template <class json>
+json parse_checked(std::string_view text, const std::string& source, const JsonLimits& limits) {
   json root;
-  CheckingHandler handler(root, limits);
+  CheckingHandler<json> handler(root, limits);
   json::sax_parse(text.begin(), text.end(), &handler, nlohmann::detail::input_format_t::json, true);
   if (handler.syntax_error()) {
     // The position is the number of characters read: the offending one is the last read (at the
@@ -151,6 +150,16 @@ nlohmann::json parse_json(std::string_view text, const std::string& source, cons
   }
   if (!handler.problems().empty()) throw InputError(source, std::move(handler.problems()));
   return root;
+}
+
+}  // namespace
+
+nlohmann::json parse_json(std::string_view text, const std::string& source, const JsonLimits& limits) {
+  return parse_checked<nlohmann::json>(text, source, limits);
+}
+
+nlohmann::ordered_json parse_ordered_json(std::string_view text, const std::string& source, const JsonLimits& limits) {
+  return parse_checked<nlohmann::ordered_json>(text, source, limits);
 }
 
 nlohmann::json read_json_file(const std::filesystem::path& path, const JsonLimits& limits) {

@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string>
 
@@ -67,7 +69,17 @@ TEST(ToysCommand, HypotestJsonHasTheIssuesKeysTheLibrarysNumbersAndTheSameBitsOn
   EXPECT_EQ(toys["schema"], "hessfit.toys");
   ASSERT_EQ(toys["hypotest"][0]["null"]["statistic"].size(), 300u);
   EXPECT_EQ(toys["hypotest"][0]["null"]["statistic"][5].get<double>(), r.null.q[5]);
-  EXPECT_TRUE(fs::exists(out / "toys_qtilde_mu_1.svg"));
+  // The plot states the share of the null toys in its off-scale first bin (q~ = 0 for about half of
+  // them): at least those below 0.025, the narrowest the first bin can be (the axis reaches q >= 1).
+  std::ifstream svg_in(out / "toys_qtilde_mu_1.svg");
+  const std::string svg((std::istreambuf_iterator<char>(svg_in)), std::istreambuf_iterator<char>());
+  const auto at = svg.find("first bin (off scale): null ");
+  ASSERT_NE(at, std::string::npos);
+  const double stated = std::stod(svg.substr(at + 28)) / 100.0;
+  const auto& qs = toys["hypotest"][0]["null"]["statistic"];
+  const double below = static_cast<double>(std::count_if(qs.begin(), qs.end(), [](const json& v) { return v.get<double>() < 0.025; }));
+  EXPECT_GE(stated + 1e-3, below / 300.0);
+  EXPECT_LT(stated, 1.0);
 }
 
 TEST(ToysCommand, PullsAndGofJson) {
@@ -80,6 +92,21 @@ TEST(ToysCommand, PullsAndGofJson) {
   const json g = stdout_json(kExe + " toys " + q(k2bin) + " --ntoys 200 --seed 3 --gof --json --no-progress");
   for (const char* key : {"ntoys", "seed", "chi2_obs", "p_value", "p_value_error", "p_value_asymptotic"}) EXPECT_TRUE(g.contains(key)) << key;
   EXPECT_GT(g["p_value"].get<double>(), 0.0);
+}
+
+TEST(ToysCommand, PullsSayHowManyFitsHeldAParameterAtABound) {
+  // The 2-bin example's best fit has mu at its lower bound 0: toys generated there fit mu = 0 (no
+  // Hessian error) about half of the time, and the pulls are of the other toys only. The summary
+  // said "pulls (200 toys ...)" with a one-sided mean of 0.87 and no word of it.
+  const json p = stdout_json(kExe + " toys " + q(k2bin) + " --ntoys 200 --seed 3 --pulls --json --no-progress");
+  ASSERT_EQ(p["parameters"][0]["name"], "mu");
+  const int used = p["parameters"][0]["toys"].get<int>(), fitted = 200 - p["failed_fits"].get<int>();
+  ASSERT_LT(used, fitted);
+  const auto text = run_command(kExe + " toys " + q(k2bin) + " --ntoys 200 --seed 3 --pulls --no-progress");
+  EXPECT_EQ(text.exit_code, 0) << text.output;
+  EXPECT_NE(text.output.find("; of " + std::to_string(used) + " toys only: " + std::to_string(fitted - used) + " fits held it at a bound\n"),
+            std::string::npos)
+      << text.output;
 }
 
 TEST(ToysCommand, BadInputExitsTwoWithTheReason) {

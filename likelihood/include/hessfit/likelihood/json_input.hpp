@@ -28,5 +28,8 @@ struct JsonLimits {
 nlohmann::json read_json_file(const std::filesystem::path& path, const JsonLimits& limits);
 /// Parses JSON text the same way, naming it `source`.
 nlohmann::json parse_json(std::string_view text, const std::string& source, const JsonLimits& limits);
+/// The same, keeping the order of object keys (a part of `hessfit merge`, whose merged output
+/// keeps the key order of the unsharded one).
+nlohmann::ordered_json parse_ordered_json(std::string_view text, const std::string& source, const JsonLimits& limits = {});
 
 }  // namespace hessfit::likelihood
