@@ -34,6 +34,7 @@ namespace lh = hessfit::likelihood;
 namespace {
 
 std::string data_dir = HESSFIT_BENCH_DATA_DIR;
+std::string only;  // --only=SUBSTRING: the cases whose label contains it (profiling one model)
 bool any_check_failed = false;
 
 struct Problem {
@@ -52,6 +53,7 @@ void check(bool ok, const std::string& what) {
 
 void discover(double scale) {
   auto add = [scale](std::string label, std::unique_ptr<inf::Model> m, int ntoys) {
+    if (label.find(only) == std::string::npos) return;
     auto p = std::make_unique<Problem>();
     p->label = std::move(label);
     p->parameters = static_cast<std::size_t>(m->objective().size());
@@ -156,6 +158,10 @@ int main(int argc, char** argv) {
     }
     if (a.rfind("--toys_scale=", 0) == 0) {  // multiply every case's toy count (quick runs: 0.1)
       scale = std::stod(a.substr(std::strlen("--toys_scale=")));
+      continue;
+    }
+    if (a.rfind("--only=", 0) == 0) {  // run only the models whose label contains this
+      only = a.substr(std::strlen("--only="));
       continue;
     }
     if (a == "--benchmark_format=json") json = true;

@@ -112,14 +112,15 @@ QuadraticModel::QuadraticModel(const Eigen::MatrixXd& h, const Eigen::VectorXd& 
     newton_.resize(0);
     return;
   }
-  const Eigen::LLT<Eigen::MatrixXd> llt(s_);
-  if (llt.info() == Eigen::Success) {
-    newton_ = -llt.solve(gs_);
+  llt_.compute(s_);
+  if (llt_.info() == Eigen::Success) {
+    newton_ = -llt_.solve(gs_);
     // A tiny pivot means a (nearly) flat direction: leave that to the eigendecomposition.
-    const double min_pivot = llt.matrixLLT().diagonal().cwiseAbs2().minCoeff();
+    const double min_pivot = llt_.matrixLLT().diagonal().cwiseAbs2().minCoeff();
     cholesky_ok_ = newton_.allFinite() && min_pivot > 1e-12 && newton_.norm() < 1e4;
     cholesky_edm_ = -0.5 * gs_.dot(newton_);
   }
+  if (!cholesky_ok_) llt_ = Eigen::LLT<Eigen::MatrixXd>();
 }
 
 QuadraticModel::QuadraticModel(const SparseMatrix& h, const Eigen::VectorXd& g, const Eigen::VectorXd& scale)
@@ -210,6 +211,18 @@ double QuadraticModel::min_eigenvalue() const {
   return min_eigenvalue_;
 }
 
+bool QuadraticModel::curvature_at_least(double tolerance) const {
+  if (size() == 0 || cholesky_ok_) return true;
+  if (!sparse_ && !decomposed_ && std::isnan(min_eigenvalue_)) {
+    // Cheap refusal: no Cholesky factorisation of S + tolerance I means an eigenvalue below
+    // -tolerance (far from a minimum, where toy fits' Hessians are indefinite).
+    Eigen::MatrixXd shifted = s_;
+    shifted.diagonal().array() += tolerance;
+    if (Eigen::LLT<Eigen::MatrixXd>(shifted).info() != Eigen::Success) return false;
+  }
+  return min_eigenvalue() >= -tolerance;
+}
+
 Eigen::VectorXd QuadraticModel::solve(const Eigen::VectorXd& rhs) const {
   if (size() == 0) return rhs;
   if (sparse_) {
@@ -218,7 +231,7 @@ Eigen::VectorXd QuadraticModel::solve(const Eigen::VectorXd& rhs) const {
     const SparseLlt shifted(sparse_s_, (std::isfinite(l1) ? std::max(0.0, -2.0 * l1) : 0.0) + kEigenvalueFloor);
     return shifted.ok() ? shifted.solve(rhs) : Eigen::VectorXd::Constant(rhs.size(), std::numeric_limits<double>::quiet_NaN());
   }
-  if (cholesky_ok_) return Eigen::LLT<Eigen::MatrixXd>(s_).solve(rhs);
+  if (cholesky_ok_) return llt_.solve(rhs);
   const Eigen::VectorXd& lambda = eigenvalues();
   const double floor = kEigenvalueFloor * std::max(1.0, lambda.cwiseAbs().maxCoeff());
   Eigen::VectorXd c = eigenvectors_.transpose() * rhs;
@@ -256,6 +269,90 @@ Eigen::VectorXd shifted_step(const QuadraticModel& m, double sigma, double skip_
   return y;
 }
 
+// More-Sorensen for a dense S without its eigendecomposition: the shift sigma >= 0 with
+// S + sigma I positive definite and ||y(sigma)|| = radius, y(sigma) = -(S + sigma I)^-1 gs, by
+// Newton's method on 1/||y(sigma)|| = 1/radius, each iterate a Cholesky factorisation
+// (L w = y gives the derivative), safeguarded by the bracket [lo, hi] of sigma (Gershgorin
+// bounds; a failed factorisation raises lo). Returns false, leaving the step to the
+// eigendecomposition, in the hard case (the bracket collapses onto -lambda_min with the step
+// still inside the region), for a zero gradient, or when it does not settle in 40 factorisations.
+// Called only when the Newton step (if any) lies outside the region.
+bool more_sorensen(const QuadraticModel& m, double radius, TrustRegionStep& step) {
+  constexpr double kRelativeTolerance = 1e-3;  // |  ||y|| - radius | <= this * radius
+  const Eigen::MatrixXd& s = m.dense_s();
+  const Eigen::VectorXd& gs = m.scaled_gradient();
+  const Eigen::Index n = gs.size();
+  const double gnorm = gs.norm();
+  if (!(gnorm > 0.0) || !(radius > 0.0)) return false;
+  double min_diag = std::numeric_limits<double>::infinity();
+  double gershgorin_lo = std::numeric_limits<double>::infinity();
+  double gershgorin_hi = -std::numeric_limits<double>::infinity();
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const double off = s.col(i).cwiseAbs().sum() - std::abs(s(i, i));
+    min_diag = std::min(min_diag, s(i, i));
+    gershgorin_lo = std::min(gershgorin_lo, s(i, i) - off);
+    gershgorin_hi = std::max(gershgorin_hi, s(i, i) + off);
+  }
+  // sigma < lo: S + sigma I indefinite or ||y|| > radius; sigma >= hi: ||y|| <= radius.
+  double lo = std::max({0.0, -min_diag, gnorm / radius - gershgorin_hi});
+  double hi = std::max(0.0, gnorm / radius - gershgorin_lo);
+  if (m.last_shift >= 0.0) {
+    if (radius < m.last_radius) lo = std::max(lo, m.last_shift);
+    if (radius > m.last_radius) hi = std::min(hi, m.last_shift);
+  }
+  if (!(hi > lo)) hi = lo + std::max(1e-12, 1e-8 * std::max(1.0, lo));
+  const auto inside = [&](double sigma) { return sigma > lo && sigma < hi; };
+  const auto safeguarded = [&]() { return std::max(std::sqrt(lo * hi), lo + 1e-3 * (hi - lo)); };
+  Eigen::LLT<Eigen::MatrixXd> llt;
+  Eigen::MatrixXd shifted;
+  double sigma = m.last_shift >= 0.0 && inside(m.last_shift) ? m.last_shift : safeguarded();
+  if (m.cholesky_ok() && m.last_shift < 0.0) {
+    // The first Newton iterate from sigma = 0, with the factor of S the model already has.
+    const Eigen::VectorXd& y = m.newton_step();
+    const double norm = y.norm();
+    const double next = (norm * norm / m.dense_factor().matrixL().solve(y).squaredNorm()) * (norm - radius) / radius;
+    if (std::isfinite(next) && inside(next)) sigma = next;
+  }
+  if (!inside(sigma)) sigma = 0.5 * (lo + hi);
+  for (int it = 0; it < 40; ++it) {
+    shifted = s;
+    shifted.diagonal().array() += sigma;
+    llt.compute(shifted);
+    if (llt.info() != Eigen::Success) {
+      lo = sigma;
+    } else {
+      Eigen::VectorXd y = -llt.solve(gs);
+      const double norm = y.norm();
+      if (!std::isfinite(norm)) return false;
+      if (std::abs(norm - radius) <= kRelativeTolerance * radius) {
+        if (norm > radius) y *= radius / norm;
+        step.p = y.cwiseQuotient(m.scale());
+        step.scaled_norm = y.norm();
+        step.shift = sigma;
+        m.last_radius = radius;
+        m.last_shift = sigma;
+        return true;
+      }
+      if (norm > radius) {
+        lo = sigma;
+      } else {
+        hi = sigma;
+      }
+      // phi(sigma) = 1/||y|| - 1/radius, Newton: sigma += (||y|| / ||w||)^2 (||y|| - radius) / radius
+      const Eigen::VectorXd w = llt.matrixL().solve(y);
+      const double next = sigma + (norm * norm / w.squaredNorm()) * (norm - radius) / radius;
+      if (std::isfinite(next) && inside(next)) {
+        sigma = next;
+        continue;
+      }
+    }
+    // The hard case: the bracket closes on -lambda_min while the step stays inside.
+    if (hi - lo <= 1e-10 * std::max(1.0, hi)) return false;
+    sigma = safeguarded();
+  }
+  return false;
+}
+
 }  // namespace
 
 TrustRegionStep solve_trust_region(const QuadraticModel& m, double radius) {
@@ -280,6 +377,7 @@ TrustRegionStep solve_trust_region(const QuadraticModel& m, double radius) {
     step.scaled_norm = m.newton_step().norm();
     return step;
   }
+  if (more_sorensen(m, radius, step)) return step;
   const Eigen::VectorXd& eigenvalues = m.eigenvalues();
   const Eigen::MatrixXd& eigenvectors = m.eigenvectors();
   const Eigen::VectorXd& gamma = m.gamma();

@@ -3,6 +3,7 @@
 // the stationarity analysis (EDM, active bounds) of every result.
 #pragma once
 
+#include <Eigen/Cholesky>
 #include <Eigen/Core>
 
 #include <chrono>
@@ -59,7 +60,10 @@ class FreeProblem {
 /// y = D p (D = diag(scale)): S = D^-1 H D^-1 (unit diagonal where H_ii != 0), gs = D^-1 g.
 /// A Cholesky factorisation gives the Newton step and the EDM cheaply when S is positive
 /// definite; the eigendecomposition S = V diag(lambda) V^T (gamma = V^T gs) is computed only when
-/// needed (indefinite or nearly singular S, steps beyond the trust region).
+/// needed: the EDM and S^-1 of an indefinite or nearly singular S, and the hard case of a
+/// trust-region step. Other trust-region steps solve (S + sigma I) y = -gs by Cholesky
+/// factorisations (More-Sorensen), and the curvature test of a convergence check is a Cholesky
+/// factorisation of S + tol I.
 ///
 /// Sparse models (from a sparse H) keep S sparse and a sparse Cholesky factor; they never form
 /// an eigendecomposition: min_eigenvalue() comes from Lanczos on S^-1 (or (S - sigma I)^-1), the
@@ -86,6 +90,13 @@ class QuadraticModel {
   double edm() const;
   /// Smallest eigenvalue of S (0 for an empty model).
   double min_eigenvalue() const;
+  /// min_eigenvalue() >= -tolerance; for a dense S, false without an eigendecomposition when
+  /// S + tolerance I has no Cholesky factorisation.
+  bool curvature_at_least(double tolerance) const;
+  /// The dense scaled Hessian S (empty for a sparse model).
+  const Eigen::MatrixXd& dense_s() const { return s_; }
+  /// The Cholesky factor of the dense S (valid when cholesky_ok()).
+  const Eigen::LLT<Eigen::MatrixXd>& dense_factor() const { return llt_; }
   /// S^-1 rhs (floored pseudo-inverse when S is not positive definite).
   Eigen::VectorXd solve(const Eigen::VectorXd& rhs) const;
 
@@ -104,6 +115,7 @@ class QuadraticModel {
   Eigen::MatrixXd s_;
   Eigen::VectorXd gs_;
   bool cholesky_ok_ = false;
+  Eigen::LLT<Eigen::MatrixXd> llt_;  // dense: the factor of S when cholesky_ok_
   Eigen::VectorXd newton_;
   double cholesky_edm_ = 0.0;
   mutable bool decomposed_ = false;
@@ -111,6 +123,12 @@ class QuadraticModel {
   mutable Eigen::MatrixXd eigenvectors_;
   mutable Eigen::VectorXd gamma_;
   mutable double min_eigenvalue_ = std::numeric_limits<double>::quiet_NaN();
+
+ public:
+  // The last More-Sorensen solution (radius, shift) of a dense model: the shift of a smaller
+  // radius is larger, that of a larger radius smaller (bounds for the next solve of this model).
+  mutable double last_radius = 0.0;
+  mutable double last_shift = -1.0;
 };
 
 inline constexpr double kEigenvalueFloor = 1e-13;

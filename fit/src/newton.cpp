@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "free_problem.hpp"
@@ -110,10 +111,11 @@ MinimizeResult newton_minimize(const Objective& objective, const Eigen::VectorXd
   bool last_valid = false;
   for (;;) {
     Stationarity st = analyse_stationarity(at, x, lower, upper);
-    const double edm = st.model.edm();
-    const bool converged =
-        edm <= target && (st.inner.empty() || st.model.cholesky_ok() ||
-                          st.model.min_eigenvalue() >= -opt.negative_curvature_tolerance);
+    // The curvature test first: far from a minimum (an indefinite S) it refuses convergence with a
+    // Cholesky factorisation, and the EDM, which then needs an eigendecomposition, is not wanted.
+    const bool curvature_ok = st.inner.empty() || st.model.curvature_at_least(opt.negative_curvature_tolerance);
+    const double edm = curvature_ok ? st.model.edm() : std::numeric_limits<double>::infinity();
+    const bool converged = curvature_ok && edm <= target;
     // Once converged, up to polish_iterations more full Newton steps (quadratic convergence:
     // each squares the EDM) unless the EDM is already at rounding level.
     const bool polishing = converged && polished < opt.polish_iterations &&
@@ -129,7 +131,7 @@ MinimizeResult newton_minimize(const Objective& objective, const Eigen::VectorXd
     if (iterations >= opt.max_iterations) {
       result.termination = Termination::kMaxIterations;
       result.message = "stopped after " + std::to_string(iterations) +
-                       fmt::format(" Newton iterations with EDM {:.3g} > {:.3g}", edm, target);
+                       fmt::format(" Newton iterations with EDM {:.3g} > {:.3g}", st.model.edm(), target);
       break;
     }
     ++iterations;

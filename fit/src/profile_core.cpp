@@ -226,6 +226,7 @@ Eigen::VectorXd classic_chord_steps(const Objective& conditional, const Chord& c
 struct ChordPhase {
   Eigen::VectorXd x;
   bool converged = false;  // the chord's EDM estimate fell below edm_fraction * the target
+  Eigen::MatrixXd v;       // bfgs_updates: the updated V where the steps ended (else empty)
 };
 
 // Fixed-Hessian Newton steps on the conditional problem (projected Newton, Bertsekas 1982, with
@@ -247,11 +248,17 @@ ChordPhase chord_steps(const Objective& conditional, const Chord& chord, Eigen::
     lower[a] = b.lower;
     upper[a] = b.upper;
   }
+  // With bfgs_updates (dense chords): a copy of V that each accepted step updates.
+  const bool bfgs = options.bfgs_updates && chord.v.size() > 0;
+  Eigen::MatrixXd v_updated;
+  if (bfgs) v_updated = chord.v;
+  const auto apply = [&](const Eigen::VectorXd& b) -> Eigen::VectorXd { return bfgs ? Eigen::VectorXd(v_updated * b) : chord.apply(b); };
+  const auto column = [&](Eigen::Index a) -> Eigen::VectorXd { return bfgs ? Eigen::VectorXd(v_updated.col(a)) : chord.column(a); };
   Eigen::VectorXd g;
   double f = conditional.value_and_gradient(x, g);
   ++counts.evaluations;
   ++counts.gradient_evaluations;
-  if (!std::isfinite(f) || !g.allFinite()) return {x, false};
+  if (!std::isfinite(f) || !g.allFinite()) return {x, false, std::move(v_updated)};
   double best_edm = std::numeric_limits<double>::infinity();
   int stalled = 0;
   for (int step = 0; step < options.max_steps; ++step) {
@@ -265,15 +272,15 @@ ChordPhase chord_steps(const Objective& conditional, const Chord& chord, Eigen::
     std::vector<int> held;
     for (Eigen::Index a = 0; a < size; ++a)
       if (fixed[static_cast<std::size_t>(a)]) held.push_back(static_cast<int>(a));
-    const Eigen::VectorXd v_g = chord.apply(gi);
+    const Eigen::VectorXd v_g = apply(gi);
     Eigen::VectorXd u;
     for (;;) {
       u = v_g;
       if (!held.empty()) {
         Eigen::MatrixXd v_h(size, static_cast<Eigen::Index>(held.size()));  // V_.H
-        for (std::size_t j = 0; j < held.size(); ++j) v_h.col(static_cast<Eigen::Index>(j)) = chord.column(held[j]);
+        for (std::size_t j = 0; j < held.size(); ++j) v_h.col(static_cast<Eigen::Index>(j)) = column(held[j]);
         const Eigen::LDLT<Eigen::MatrixXd> ldlt(Eigen::MatrixXd(v_h(held, Eigen::all)));
-        if (ldlt.info() != Eigen::Success) return {x, false};
+        if (ldlt.info() != Eigen::Success) return {x, false, std::move(v_updated)};
         u -= v_h * ldlt.solve(Eigen::VectorXd(u(held)));
         u(held).setZero();
       }
@@ -292,7 +299,7 @@ ChordPhase chord_steps(const Objective& conditional, const Chord& chord, Eigen::
     if (!u.allFinite()) break;
     // The chord's estimate of the EDM: 1/2 g_F^T (H_FF)^-1 g_F.
     const double edm = 0.5 * gi.dot(u);
-    if (!(edm > options.edm_fraction * edm_target)) return {x, edm >= 0.0};
+    if (!(edm > options.edm_fraction * edm_target)) return {x, edm >= 0.0, std::move(v_updated)};
     // Stalled: no estimate below contraction * the best one for `patience` steps.
     if (edm < options.contraction * best_edm) {
       best_edm = edm;
@@ -354,11 +361,31 @@ ChordPhase chord_steps(const Objective& conditional, const Chord& chord, Eigen::
         f_trial = f_repaired;
       }
     }
+    if (bfgs) {
+      // BFGS update of V = H^-1 with s = the step, y = the change of the gradient (over the
+      // parameters not fixed): V += -rho (s u^T + u s^T) + (rho + rho^2 y^T u) s s^T, u = V y,
+      // rho = 1 / y^T s, when the curvature y^T s is positive.
+      Eigen::VectorXd sv(size), yv(size);
+      for (Eigen::Index a = 0; a < size; ++a) {
+        const int i = chord.inner[static_cast<std::size_t>(a)];
+        const bool skip = fixed[static_cast<std::size_t>(a)];
+        sv[a] = skip ? 0.0 : trial[i] - x[i];
+        yv[a] = skip ? 0.0 : g_trial[i] - g[i];
+      }
+      const double ys = yv.dot(sv);
+      if (ys > 1e-12 * yv.norm() * sv.norm() && std::isfinite(ys)) {
+        const double rho = 1.0 / ys;
+        const Eigen::VectorXd u = v_updated * yv;
+        const double c = rho + rho * rho * yv.dot(u);
+        for (Eigen::Index j = 0; j < size; ++j)  // column j: (c s_j - rho u_j) s - rho s_j u
+          v_updated.col(j) += (c * sv[j] - rho * u[j]) * sv - (rho * sv[j]) * u;
+      }
+    }
     x = std::move(trial);
     g = std::move(g_trial);
     f = f_trial;
   }
-  return {x, false};
+  return {x, false, std::move(v_updated)};
 }
 
 }  // namespace
@@ -366,7 +393,8 @@ ChordPhase chord_steps(const Objective& conditional, const Chord& chord, Eigen::
 MinimizeResult conditional_minimum(const Objective& objective, const std::vector<int>& moved,
                                    const Eigen::VectorXd& values, const Eigen::VectorXd& start,
                                    const MinimizeOptions& options, const Chord* chord,
-                                   const ChordOptions* chord_options) {
+                                   const ChordOptions* chord_options, Chord* learned) {
+  if (learned != nullptr) *learned = Chord{};
   Objective conditional = objective;
   for (std::size_t j = 0; j < moved.size(); ++j) {
     conditional.fix(moved[j], values[static_cast<Eigen::Index>(j)]);
@@ -384,6 +412,8 @@ MinimizeResult conditional_minimum(const Objective& objective, const std::vector
   }
   const double target = detail::edm_target(conditional, options);
   ChordPhase phase = chord_steps(conditional, *chord, std::move(from), target, *chord_options, counts);
+  const Chord* last = chord;
+  Chord fresh;
   // The chord stalled: the exact Hessian where it stopped (if positive definite) as a new chord.
   for (int r = 0; r < chord_options->max_refreshes && !phase.converged; ++r) {
     MinimizeResult here;
@@ -398,9 +428,15 @@ MinimizeResult conditional_minimum(const Objective& objective, const std::vector
     ++counts.gradient_evaluations;
     ++counts.hessian_evaluations;
     if (!std::isfinite(f)) break;
-    const Chord fresh = Chord::at(conditional, here);
+    fresh = Chord::at(conditional, here);
     if (!fresh.usable()) break;
+    last = &fresh;
     phase = chord_steps(conditional, fresh, std::move(phase.x), target, *chord_options, counts);
+  }
+  if (learned != nullptr && phase.v.size() > 0 && phase.v.allFinite()) {
+    learned->inner = last->inner;
+    learned->position = last->position;
+    learned->v = std::move(phase.v);
   }
   MinimizeResult result = minimize(conditional, phase.x, options);
   result.evaluations += counts.evaluations;

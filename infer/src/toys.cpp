@@ -145,9 +145,9 @@ Eigen::VectorXd ToyGenerator::data(std::uint64_t index) const {
 
 fit::MinimizeResult fit_toy(const fit::Objective& objective, const std::vector<int>& moved,
                             const Eigen::VectorXd& values, const Eigen::VectorXd& start, const fit::Chord* chord,
-                            const ToyFitOptions& options) {
+                            const ToyFitOptions& options, fit::Chord* learned) {
   const fit::Chord* c = options.chord_steps && chord != nullptr && chord->usable() ? chord : nullptr;
-  fit::MinimizeResult r = fit::conditional_minimum(objective, moved, values, start, options.fit, c, &options.chord);
+  fit::MinimizeResult r = fit::conditional_minimum(objective, moved, values, start, options.fit, c, &options.chord, learned);
   if (r.converged() || !options.retry_from_initial_values) return r;
   fit::MinimizeResult again = fit::conditional_minimum(objective, moved, values, objective.values(), options.fit);
   again.evaluations += r.evaluations;
@@ -329,16 +329,20 @@ std::vector<ToyDistribution> ToyCalculator::run(ToyEnsemble ensemble, double gen
     fit::Objective free = objective;
     free.set_bounds(poi, {free_lower, std::max(bounds.upper, generated_poi)});
     Eigen::VectorXd start = generator.parameters();
-    const fit::MinimizeResult f = fit_toy(free, {}, Eigen::VectorXd(), start, &chord, options_.toy_fits);
+    // The free fit's chord, BFGS-updated on its way to the toy's minimum, serves its conditional
+    // fits (which start from there): it knows the toy's curvature better than the generator's.
+    fit::Chord learned;
+    const fit::MinimizeResult f = fit_toy(free, {}, Eigen::VectorXd(), start, &chord, options_.toy_fits, &learned);
+    const fit::Chord& conditional_chord = f.converged() && learned.usable() ? learned : chord;
     for (std::size_t t = 0; t < tested.size(); ++t) {
       const double mu = tested[t];
       fit::Objective conditional = objective;
       conditional.set_bounds(poi, {std::min(bounds.lower, mu), std::max(bounds.upper, mu)});
       Eigen::VectorXd from = f.x + (mu - f.x[poi]) * predictor;
-      if (mu == generated_poi || !f.x.allFinite()) from = generator.parameters();
+      if (!f.x.allFinite()) from = generator.parameters();
       Eigen::VectorXd value(1);
       value[0] = mu;
-      const fit::MinimizeResult c = fit_toy(conditional, moved, value, from, &chord, options_.toy_fits);
+      const fit::MinimizeResult c = fit_toy(conditional, moved, value, from, &conditional_chord, options_.toy_fits);
       double* r = record + 4 * t;
       r[0] = f.converged() && c.converged() ? test_statistic_value(statistic(), mu, f.x[poi], c.fval, f.fval) : kNaN;
       r[1] = f.x[poi];

@@ -105,3 +105,34 @@ TEST(ChordSteps, ARefreshedChordConvergesWhereAPoorOneStalls) {
   ASSERT_TRUE(plain.converged()) << plain.message;
   EXPECT_GE(plain.iterations, 1);
 }
+
+TEST(ChordSteps, BfgsUpdatesLearnTheCurvatureOfAPoorChordWithoutAnExactHessian) {
+  // The chord 50x too stiff again, no refreshes: plain chord steps each remove 2% of the
+  // gradient and stall; with BFGS updates the steps learn the Gaussian's curvature (on a
+  // quadratic the update is exact along each step) and converge with Newton's confirming
+  // Hessian only.
+  const auto gaussian = hf::testing::Gaussian::three_dimensional();
+  const hf::Objective objective = gaussian.objective();
+  hf::MinimizeResult at;
+  at.x = gaussian.mu;
+  at.hessian = 50.0 * gaussian.precision;
+  at.parameter_states.assign(3, hf::ParameterState::kFree);
+  const hf::Chord stiff = hf::Chord::at(objective, at);
+  const Eigen::Vector3d start = gaussian.mu + Eigen::Vector3d(0.5, -1.0, 0.1);
+  hf::ChordOptions options;
+  options.max_steps = 40;
+  options.contraction = 0.9;
+  options.patience = 10;
+  options.max_refreshes = 0;
+  options.bfgs_updates = true;
+  const auto r = hf::conditional_minimum(objective, {}, {}, start, newton(), &stiff, &options);
+  ASSERT_TRUE(r.converged()) << r.message;
+  EXPECT_LT((r.x - gaussian.mu).norm(), 1e-6);
+  EXPECT_EQ(r.iterations, 0);
+  EXPECT_EQ(r.hessian_evaluations, 1);
+  EXPECT_LE(r.gradient_evaluations, 20);
+  options.bfgs_updates = false;  // the same steps without: they stall and Newton takes over
+  const auto plain = hf::conditional_minimum(objective, {}, {}, start, newton(), &stiff, &options);
+  ASSERT_TRUE(plain.converged()) << plain.message;
+  EXPECT_GE(plain.iterations, 1);
+}

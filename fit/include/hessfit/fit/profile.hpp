@@ -144,6 +144,10 @@ struct ChordOptions {
   /// exact Hessian where they stopped (when positive definite) becomes the chord and they go on
   /// (Shamanskii's method: one Hessian for several steps).
   int max_refreshes = 0;
+  /// Dense chords: each accepted step updates the chord's inverse Hessian by BFGS (s the step,
+  /// y the change of the gradient), so that the steps learn how the curvature changes away from
+  /// where the chord was taken instead of stalling there.
+  bool bfgs_updates = false;
 };
 
 /// Conditional minimum with `moved` fixed at `values` (objective copied, nothing else changed).
@@ -151,10 +155,13 @@ struct ChordOptions {
 /// one exact Hessian: without `chord_options`, up to four full steps, each accepted only if f
 /// does not rise (starts a neighbouring conditional minimum predicted well: MINOS, scans,
 /// impacts); with them, the line-searched steps above (starts far in a nonlinear region: toys).
+/// `learned` (optional, with bfgs_updates and a dense chord) receives the chord as the steps left
+/// it: the last chord used (the given one or a refreshed one) with its BFGS-updated V; an empty
+/// Chord otherwise.
 MinimizeResult conditional_minimum(const Objective& objective, const std::vector<int>& moved,
                                    const Eigen::VectorXd& values, const Eigen::VectorXd& start,
                                    const MinimizeOptions& options, const Chord* chord = nullptr,
-                                   const ChordOptions* chord_options = nullptr);
+                                   const ChordOptions* chord_options = nullptr, Chord* learned = nullptr);
 
 /// Better of two conditional fits: converged first, then lower f.
 bool better_fit(const MinimizeResult& a, const MinimizeResult& b);
