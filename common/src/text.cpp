@@ -1,4 +1,5 @@
 #include "hessfit/common/text.hpp"
+#include "hessfit/common/edit_distance.hpp"
 
 #include <fmt/format.h>
 
@@ -48,30 +49,46 @@ std::string format_seconds(double s) {
 
 std::string format_percent(double p) { return fmt::format("{:.4g}%", 100.0 * p); }
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  // Three rolling rows of the optimal-string-alignment table: memory O(|b|).
+std::size_t edit_distance_within(std::string_view a, std::string_view b, std::size_t limit) {
+  // Three rolling rows of the optimal-string-alignment table: memory O(|b|). A row's smallest
+  // entry is at least the smaller of the previous row's and the one before's plus one: once two
+  // rows in a row are above `limit`, so is every later row, and the distance.
   const std::size_t m = b.size();
   std::vector<std::size_t> before(m + 1), previous(m + 1), current(m + 1);
   std::iota(previous.begin(), previous.end(), std::size_t{0});
+  std::size_t previous_min = 0;
   for (std::size_t i = 1; i <= a.size(); ++i) {
     current[0] = i;
+    std::size_t current_min = i;
     for (std::size_t j = 1; j <= m; ++j) {
       const std::size_t cost = lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1;
       current[j] = std::min({previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost});
       if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) && lower(a[i - 2]) == lower(b[j - 1]))
         current[j] = std::min(current[j], before[j - 2] + 1);
+      current_min = std::min(current_min, current[j]);
     }
+    if (current_min > limit && previous_min >= limit) return limit + 1;
+    previous_min = current_min;
     std::swap(before, previous);
     std::swap(previous, current);
   }
   return previous[m];
 }
 
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  return edit_distance_within(a, b, std::numeric_limits<std::size_t>::max() - 1);
+}
+
 std::string nearest_name(std::string_view word, const std::vector<std::string>& candidates) {
   std::string best;
-  std::size_t best_distance = std::numeric_limits<std::size_t>::max(), best_prefix = 0;
+  std::size_t best_distance = std::numeric_limits<std::size_t>::max() - 1, best_prefix = 0;
   for (const auto& c : candidates) {
-    const std::size_t d = edit_distance(word, c);
+    // Only a candidate at most best_distance away can win or tie: the distance is at least the
+    // difference of the lengths, and beyond best_distance it need not be exact (a fuzzed config
+    // with long unknown keys spent most of its time here).
+    const std::size_t length_difference = word.size() > c.size() ? word.size() - c.size() : c.size() - word.size();
+    if (length_difference > best_distance) continue;
+    const std::size_t d = edit_distance_within(word, c, best_distance);
     std::size_t prefix = 0;
     while (prefix < word.size() && prefix < c.size() && lower(word[prefix]) == lower(c[prefix])) ++prefix;
     // Ties go to the longer common prefix: "b" -> "b0" rather than "n".

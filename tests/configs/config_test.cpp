@@ -2,11 +2,18 @@
 // (golden: file:line:col, the nearest valid key, all problems at once).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
+#include <limits>
+#include <random>
 #include <string>
+#include <vector>
 
 #include "hessfit/configs/config.hpp"
 #include "hessfit/configs/setup.hpp"
+#include "hessfit/common/text.hpp"
+#include "hessfit/common/edit_distance.hpp"
 
 namespace {
 
@@ -261,6 +268,55 @@ TEST(ConfigGlobs, MatchStarAndQuestionMarkWithBracketsLiteral) {
   EXPECT_TRUE(glob_match("a*b*c", "aXXbYYc"));
   EXPECT_FALSE(glob_match("a*b*c", "aXXbYY"));
   EXPECT_FALSE(glob_match("mu", "mu_ttbar"));
+}
+
+// The suggestions of "did you mean" stop computing a distance once it exceeds the best so far
+// (the fuzzed --set lines with long unknown keys spent most of their time there): the bounded
+// distance is exact up to its limit and above it beyond, and nearest_name picks what the full
+// table picks, on random words over a small alphabet (many ties, transpositions, prefixes).
+TEST(DidYouMean, TheBoundedDistanceAndTheNearestNameAgreeWithTheFullTable) {
+  std::mt19937 rng(15);
+  const auto word = [&](std::size_t max_length) {
+    std::string w(std::uniform_int_distribution<std::size_t>(0, max_length)(rng), 'a');
+    for (char& c : w) c = "abcAB_"[std::uniform_int_distribution<int>(0, 5)(rng)];
+    return w;
+  };
+  // The reference: full distances, then the rule of nearest_name (ties to the longer common prefix).
+  const auto reference = [](const std::string& w, const std::vector<std::string>& candidates) {
+    std::string best;
+    std::size_t best_distance = std::numeric_limits<std::size_t>::max(), best_prefix = 0;
+    for (const auto& c : candidates) {
+      const std::size_t d = hessfit::edit_distance(w, c);
+      std::size_t prefix = 0;
+      while (prefix < w.size() && prefix < c.size() && std::tolower(w[prefix]) == std::tolower(c[prefix])) ++prefix;
+      if (d < best_distance || (d == best_distance && prefix > best_prefix)) {
+        best_distance = d;
+        best_prefix = prefix;
+        best = c;
+      }
+    }
+    const std::size_t allowed = std::clamp<std::size_t>(std::max(w.size(), best.size()) / 3, 1, 4);
+    if (best.empty() || best_distance <= allowed) return best;
+    const std::size_t shorter = std::min(w.size(), best.size());
+    return shorter >= 3 && best_prefix == shorter ? best : std::string();
+  };
+  for (int trial = 0; trial < 3000; ++trial) {
+    const std::string a = word(12), b = word(12);
+    const std::size_t full = hessfit::edit_distance(a, b);
+    for (std::size_t limit = 0; limit <= 14; ++limit) {
+      const std::size_t bounded = hessfit::edit_distance_within(a, b, limit);
+      if (full <= limit) EXPECT_EQ(bounded, full) << a << " " << b << " " << limit;
+      else EXPECT_GT(bounded, limit) << a << " " << b << " " << limit;
+    }
+    std::vector<std::string> candidates;
+    for (int k = 0; k < 8; ++k) candidates.push_back(word(10));
+    const std::string w = trial % 10 == 0 ? word(60) : word(12);
+    EXPECT_EQ(hessfit::nearest_name(w, candidates), reference(w, candidates)) << w;
+  }
+  // The typos of the config messages still find their names.
+  EXPECT_EQ(hessfit::nearest_name("minimiser", {"minimizer", "tolerance", "threads"}), "minimizer");
+  EXPECT_EQ(hessfit::nearest_name("minos", {"minos_cl", "scans"}), "minos_cl");
+  EXPECT_EQ(hessfit::nearest_name(std::string(5000, 'x'), {"minimizer", "tolerance"}), "");
 }
 
 }  // namespace

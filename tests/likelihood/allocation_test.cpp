@@ -14,6 +14,10 @@ thread_local std::size_t allocations = 0;
 }  // namespace
 
 // GCC pairs the malloc inside our operator new with the frees below and warns; the pairing is right.
+// The nothrow forms are replaced too: the standard library's call our operator new, but under
+// AddressSanitizer its own nothrow new is used, and the memory it gave (std::stable_sort's
+// temporary buffer) came back through the delete below: "alloc-dealloc-mismatch (operator new vs
+// free)" in ExampleModel.ParameterLookupByNameSuggestsCloseNames (scripts/sanitize.sh).
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 void* operator new(std::size_t size) {
@@ -21,8 +25,13 @@ void* operator new(std::size_t size) {
   if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
   throw std::bad_alloc();
 }
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+  if (counting) ++allocations;
+  return std::malloc(size == 0 ? 1 : size);
+}
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
 #pragma GCC diagnostic pop
 
 namespace hessfit::likelihood {
