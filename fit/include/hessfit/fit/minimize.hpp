@@ -11,8 +11,13 @@
 // the hard case). An indefinite Hessian is thus handled without being modified, and Delta is
 // measured in "standard deviations". A trial point is first evaluated for f only; the Hessian is
 // computed once a step is accepted (ratio of actual to predicted decrease). Bounds are respected by an active set (parameters on a bound
-// whose gradient points outward are held there) and projected steps; a trial point where f is not
-// finite is an invalid step (the region shrinks), never an error. Convergence is declared when the
+// whose gradient points outward are held there) and projected steps. A trial point where f is not
+// finite (beyond a wall: a Poisson rate reaching zero) is first moved back across the wall along
+// the stiffest eigenvectors of a dense H (near a wall with a tiny observed count the barrier term
+// n/nu^2 grad nu grad nu^T dominates H, so its normal is one of them), to the nearest point where
+// f is finite, which then faces the usual ratio test; if none is found the step is invalid (the
+// region shrinks), never an error. Without this a minimum against a curved wall is reached only
+// by steps of order sqrt(nu / curvature) along it. Convergence is declared when the
 // expected distance to the minimum over the free, non-active parameters
 //
 //     EDM = 1/2 g^T H^-1 g  <=  edm_tolerance * up / 0.5
