@@ -37,7 +37,9 @@ if [[ "$sanitizers" == thread ]]; then
   read -r -a targets <<< "${HESSFIT_TSAN_TARGETS:-fit_tests fit_reference_tests infer_tests configs_tests hessfit hessfit_python}"
   regex=${regex:-${HESSFIT_TSAN_TESTS:-Executor|DistributedFor|Scan|Impact|Minos|Parallel|Toys|Grid}}
 fi
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHESSFIT_WERROR=ON -DHESSFIT_SANITIZE="$sanitizers" \
+# Warnings are not errors here: the plain build (scripts/test.sh) checks them, and gcc 12 gives
+# false -Wmaybe-uninitialized warnings inside <regex> and <functional> under -fsanitize=address.
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHESSFIT_WERROR=OFF -DHESSFIT_SANITIZE="$sanitizers" \
   -DHESSFIT_BUILD_BENCH=OFF
 cmake --build "$build" -j"$jobs" ${targets[@]:+--target "${targets[@]}"}
 # halt_on_error: a report fails the test; detect_leaks: leaks are findings too.
