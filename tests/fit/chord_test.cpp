@@ -36,6 +36,23 @@ hf::Chord expected_chord(const hf::Objective& objective) {
   return hf::Chord::at(objective, at);
 }
 
+/// A 3-d Gaussian NLL, the chord at its minimum with a Hessian 50x too stiff (each chord step
+/// removes 2% of the gradient) and a start away from the minimum.
+struct StiffChord {
+  hf::testing::Gaussian gaussian = hf::testing::Gaussian::three_dimensional();
+  hf::Objective objective = gaussian.objective();
+  hf::Chord stiff = make(gaussian, objective);
+  Eigen::Vector3d start = gaussian.mu + Eigen::Vector3d(0.5, -1.0, 0.1);
+
+  static hf::Chord make(const hf::testing::Gaussian& g, const hf::Objective& objective) {
+    hf::MinimizeResult at;
+    at.x = g.mu;
+    at.hessian = 50.0 * g.precision;
+    at.parameter_states.assign(3, hf::ParameterState::kFree);
+    return hf::Chord::at(objective, at);
+  }
+};
+
 hf::MinimizeOptions newton() {
   hf::MinimizeOptions o;
   o.method = hf::Method::kNewton;
@@ -81,14 +98,8 @@ TEST(ChordSteps, ARefreshedChordConvergesWhereAPoorOneStalls) {
   // A Gaussian NLL with a chord 50x too stiff: each step removes 2% of the gradient, so the
   // steps stall (patience) and the exact Hessian where they stopped becomes the chord; on a
   // quadratic its first step is exact, and Newton's Hessian confirms: two Hessians in all.
-  const auto gaussian = hf::testing::Gaussian::three_dimensional();
-  const hf::Objective objective = gaussian.objective();
-  hf::MinimizeResult at;
-  at.x = gaussian.mu;
-  at.hessian = 50.0 * gaussian.precision;
-  at.parameter_states.assign(3, hf::ParameterState::kFree);
-  const hf::Chord stiff = hf::Chord::at(objective, at);
-  const Eigen::Vector3d start = gaussian.mu + Eigen::Vector3d(0.5, -1.0, 0.1);
+  const StiffChord c;
+  const auto& [gaussian, objective, stiff, start] = c;
   hf::ChordOptions options;
   options.max_steps = 30;
   options.contraction = 0.8;
@@ -111,14 +122,8 @@ TEST(ChordSteps, BfgsUpdatesLearnTheCurvatureOfAPoorChordWithoutAnExactHessian) 
   // gradient and stall; with BFGS updates the steps learn the Gaussian's curvature (on a
   // quadratic the update is exact along each step) and converge with Newton's confirming
   // Hessian only.
-  const auto gaussian = hf::testing::Gaussian::three_dimensional();
-  const hf::Objective objective = gaussian.objective();
-  hf::MinimizeResult at;
-  at.x = gaussian.mu;
-  at.hessian = 50.0 * gaussian.precision;
-  at.parameter_states.assign(3, hf::ParameterState::kFree);
-  const hf::Chord stiff = hf::Chord::at(objective, at);
-  const Eigen::Vector3d start = gaussian.mu + Eigen::Vector3d(0.5, -1.0, 0.1);
+  const StiffChord c;
+  const auto& [gaussian, objective, stiff, start] = c;
   hf::ChordOptions options;
   options.max_steps = 40;
   options.contraction = 0.9;
