@@ -110,17 +110,18 @@ QuadraticModel::QuadraticModel(const Eigen::MatrixXd& h, const Eigen::VectorXd& 
   if (m == 0) {
     cholesky_ok_ = true;
     newton_.resize(0);
+    llt_.emplace(s_);
     return;
   }
-  llt_.compute(s_);
-  if (llt_.info() == Eigen::Success) {
-    newton_ = -llt_.solve(gs_);
+  Eigen::LLT<Eigen::MatrixXd> llt(s_);
+  if (llt.info() == Eigen::Success) {
+    newton_ = -llt.solve(gs_);
     // A tiny pivot means a (nearly) flat direction: leave that to the eigendecomposition.
-    const double min_pivot = llt_.matrixLLT().diagonal().cwiseAbs2().minCoeff();
+    const double min_pivot = llt.matrixLLT().diagonal().cwiseAbs2().minCoeff();
     cholesky_ok_ = newton_.allFinite() && min_pivot > 1e-12 && newton_.norm() < 1e4;
     cholesky_edm_ = -0.5 * gs_.dot(newton_);
   }
-  if (!cholesky_ok_) llt_ = Eigen::LLT<Eigen::MatrixXd>();
+  if (cholesky_ok_) llt_.emplace(std::move(llt));
 }
 
 QuadraticModel::QuadraticModel(const SparseMatrix& h, const Eigen::VectorXd& g, const Eigen::VectorXd& scale)
@@ -231,7 +232,7 @@ Eigen::VectorXd QuadraticModel::solve(const Eigen::VectorXd& rhs) const {
     const SparseLlt shifted(sparse_s_, (std::isfinite(l1) ? std::max(0.0, -2.0 * l1) : 0.0) + kEigenvalueFloor);
     return shifted.ok() ? shifted.solve(rhs) : Eigen::VectorXd::Constant(rhs.size(), std::numeric_limits<double>::quiet_NaN());
   }
-  if (cholesky_ok_) return llt_.solve(rhs);
+  if (cholesky_ok_) return llt_->solve(rhs);
   const Eigen::VectorXd& lambda = eigenvalues();
   const double floor = kEigenvalueFloor * std::max(1.0, lambda.cwiseAbs().maxCoeff());
   Eigen::VectorXd c = eigenvectors_.transpose() * rhs;

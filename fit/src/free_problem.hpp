@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <limits>
+#include <optional>
 #include <vector>
 
 #include "hessfit/fit/minimize.hpp"
@@ -96,7 +97,7 @@ class QuadraticModel {
   /// The dense scaled Hessian S (empty for a sparse model).
   const Eigen::MatrixXd& dense_s() const { return s_; }
   /// The Cholesky factor of the dense S (valid when cholesky_ok()).
-  const Eigen::LLT<Eigen::MatrixXd>& dense_factor() const { return llt_; }
+  const Eigen::LLT<Eigen::MatrixXd>& dense_factor() const { return *llt_; }
   /// S^-1 rhs (floored pseudo-inverse when S is not positive definite).
   Eigen::VectorXd solve(const Eigen::VectorXd& rhs) const;
 
@@ -115,7 +116,9 @@ class QuadraticModel {
   Eigen::MatrixXd s_;
   Eigen::VectorXd gs_;
   bool cholesky_ok_ = false;
-  Eigen::LLT<Eigen::MatrixXd> llt_;  // dense: the factor of S when cholesky_ok_
+  // Dense: the factor of S, engaged only when cholesky_ok_. An optional, not an LLT reset to its
+  // default: Eigen's default LLT leaves its `info` uninitialised, and moving one reads it (UBSan).
+  std::optional<Eigen::LLT<Eigen::MatrixXd>> llt_;
   Eigen::VectorXd newton_;
   double cholesky_edm_ = 0.0;
   mutable bool decomposed_ = false;
