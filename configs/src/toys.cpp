@@ -357,7 +357,7 @@ std::string text_summary(const ToysResults& r) {
                      pvalue_text(h.clsb), pvalue_text(h.clb), format_significant(h.asymptotic.cls_obs, 4));
     o << "    expected CLs (-2..+2 sigma):";
     for (std::size_t k = 0; k < 5; ++k)
-      o << " " << format_significant(h.cls_exp[k], 4) << " +- " << format_significant(h.cls_exp_error[k], 2);
+      o << (k ? ", " : " ") << format_significant(h.cls_exp[k], 4) << " +- " << format_significant(h.cls_exp_error[k], 2);
     o << "; failed fits " << h.failed_fits() << "\n";
   }
   if (r.limit) {
