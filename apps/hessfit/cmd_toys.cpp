@@ -139,7 +139,9 @@ int run(const ToysFlags& f) {
   if (f.json) {
     nlohmann::ordered_json j;
     const int parts = static_cast<int>(r.hypotests.size()) + (r.limit ? 1 : 0) + (r.significance ? 1 : 0) + (r.pulls ? 1 : 0) + (r.gof ? 1 : 0);
-    if (parts == 1 && r.hypotests.size() == 1) j = to_json(r.hypotests.front(), r.ntoys, r.seed);
+    if (parts == 1 && r.hypotests.size() == 1) j = to_json(r.hypotests.front());
+    else if (parts == 1 && r.limit) j = to_json(*r.limit);
+    else if (parts == 1 && r.significance) j = to_json(*r.significance);
     else if (parts == 1 && r.pulls) j = to_json(*r.pulls);
     else if (parts == 1 && r.gof) j = to_json(*r.gof);
     else j = to_json(r);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <stdexcept>
@@ -131,8 +132,26 @@ void SplitRun::start(const std::function<std::vector<std::filesystem::path>()>& 
   installed_ = true;
 }
 
-void SplitRun::run(int n, int width, int threads, const fit::ItemCompute& compute, const fit::ItemStore& store) {
+namespace {
+
+/// A test-only seam (tests/cli/mpi_loops_test.sh): HESSFIT_TEST_FAIL_ITEM=K makes work item K of
+/// a split run throw, as a fault on the rank computing it would. -1 when unset.
+long injected_failure_item() {
+  static const long item = [] {
+    const char* v = std::getenv("HESSFIT_TEST_FAIL_ITEM");
+    return v == nullptr ? -1L : std::strtol(v, nullptr, 10);
+  }();
+  return item;
+}
+
+}  // namespace
+
+void SplitRun::run(int n, int width, int threads, const fit::ItemCompute& raw_compute, const fit::ItemStore& store) {
   const long offset = offset_;
+  const fit::ItemCompute compute = [&raw_compute, offset](int i, double* record) {
+    if (offset + i == injected_failure_item()) throw std::runtime_error("injected failure (HESSFIT_TEST_FAIL_ITEM)");
+    raw_compute(i, record);
+  };
   offset_ += n;
   loops_.push_back({n, width});
   if (replaying_) {

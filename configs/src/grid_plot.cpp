@@ -119,16 +119,11 @@ std::optional<std::string> exclusion_plot(const ordered_json& doc) {
 
   // Legend and colour bar.
   const double lx = width - right + 14;
-  double ly = top + 10;
-  svg.line(lx, ly, lx + 24, ly, {"#c53030", 2.6, "none", "", 1});
-  svg.text(lx + 30, ly, "observed", {.size = 11, .baseline = "middle"});
-  ly += 18;
-  svg.line(lx, ly, lx + 24, ly, {"#222", 1.8, "none", "7 4", 1});
-  svg.text(lx + 30, ly, "expected", {.size = 11, .baseline = "middle"});
-  ly += 18;
-  svg.rect(lx, ly - 6, 24, 12, {"none", 1, band, "", 0.75});
-  svg.text(lx + 30, ly, "expected ±1σ", {.size = 11, .baseline = "middle"});
-  ly += 18;
+  detail::Legend legend{svg, lx, top + 10, 24.0};
+  legend.line({"#c53030", 2.6, "none", "", 1}, "observed");
+  legend.line({"#222", 1.8, "none", "7 4", 1}, "expected");
+  legend.box({"none", 1, band, "", 0.75}, "expected ±1σ");
+  double ly = legend.y;
   svg.text(lx, ly, "(CLs = " + format_significant(1.0 - cl, 6) + ")", {.size = 10, .fill = "#555", .baseline = "middle"});
   ly += 30;
   svg.text(lx, ly, "observed CLs", {.size = 11, .bold = true, .baseline = "middle"});

@@ -216,4 +216,19 @@ void draw_axes(Svg& svg, const Axis& x, const Axis& y, const std::string& x_labe
   if (!y_label.empty()) svg.text(left - 52, (top + bottom) / 2, y_label, {.size = 13, .anchor = "middle", .rotate = -90});
 }
 
+void Legend::line(const Style& style, const std::string& text) {
+  svg.line(x, y, x + swatch, y, style);
+  label(text);
+}
+
+void Legend::box(const Style& style, const std::string& text) {
+  svg.rect(x, y - 6, swatch, 12, style);
+  label(text);
+}
+
+void Legend::label(const std::string& text) {
+  svg.text(x + swatch + gap, y, text, {.size = 11, .baseline = "middle"});
+  y += step;
+}
+
 }  // namespace hessfit::configs::detail

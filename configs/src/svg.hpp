@@ -53,6 +53,20 @@ class Svg {
   std::string defs_;
 };
 
+/// A column of legend entries at (x, y) downwards, `step` apart: a swatch `swatch` px wide, its
+/// label `gap` px after it (11 px, centred on the entry's line).
+struct Legend {
+  Svg& svg;
+  double x, y;
+  double swatch = 22.0, gap = 6.0, step = 18.0;
+  /// A line swatch.
+  void line(const Style& style, const std::string& label);
+  /// A filled box swatch, 12 px high.
+  void box(const Style& style, const std::string& label);
+  /// The label alone, beside a swatch the caller drew at (x, y).
+  void label(const std::string& label);
+};
+
 /// Approximate width of `text` at `size` px in a sans-serif font (for layout).
 double text_width(const std::string& text, double size);
 

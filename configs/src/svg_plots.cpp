@@ -242,18 +242,15 @@ PlotFile scan_plot(const Report& report, const fit::ProfileScan& scan, const std
     svg.text(width - right + 6, y.map(thresholds[k]), format_percent(cls[k]) + " CL", {.size = 11, .fill = "#444", .baseline = "middle"});
   }
   // Legend.
-  double ly = top + 14;
   const double lx = width - right + 10;
-  svg.line(lx, ly, lx + 22, ly, {kBlue, 2, "none", "", 1});
-  svg.circle(lx + 11, ly, 3.2, {"none", 1, kBlue, "", 1});
-  svg.text(lx + 28, ly, "profile", {.size = 11, .baseline = "middle"});
-  ly += 18;
-  svg.line(lx, ly, lx + 22, ly, {"#999", 1.4, "none", "5 4", 1});
-  svg.text(lx + 28, ly, "Hessian", {.size = 11, .baseline = "middle"});
+  detail::Legend legend{svg, lx, top + 14};
+  svg.line(lx, legend.y, lx + 22, legend.y, {kBlue, 2, "none", "", 1});
+  svg.circle(lx + 11, legend.y, 3.2, {"none", 1, kBlue, "", 1});
+  legend.label("profile");
+  legend.line({"#999", 1.4, "none", "5 4", 1}, "Hessian");
   if (minos != nullptr) {
-    ly += 18;
-    svg.line(lx, ly, lx + 22, ly, {kRed, 2.4, "none", "", 0.8});
-    svg.text(lx + 28, ly, "MINOS", {.size = 11, .baseline = "middle"});
+    double ly = legend.y;
+    legend.line({kRed, 2.4, "none", "", 0.8}, "MINOS");
     for (const std::string& line : {"best " + format_spec("{:.4g}", minos->value), "lower " + format_spec("{:+.3g}", minos->lower.offset),
                                     "upper " + format_spec("{:+.3g}", minos->upper.offset)}) {
       ly += 15;
@@ -321,21 +318,14 @@ PlotFile contour_plot(const Report& report, const std::vector<const fit::Contour
   svg.line(bx - 6, by, bx + 6, by, {kInk, 2, "none", "", 1});
   svg.line(bx, by - 6, bx, by + 6, {kInk, 2, "none", "", 1});
   // Legend.
-  double ly = top + 14;
   const double lx = width - right + 10;
-  for (std::size_t k = 0; k < group.size(); ++k) {
-    svg.line(lx, ly, lx + 22, ly, {kPalette[k % 6], 2.2, "none", "", 1});
-    svg.text(lx + 28, ly, format_percent(group[k]->confidence_level) + " CL", {.size = 11, .baseline = "middle"});
-    ly += 18;
-  }
-  if (ellipse) {
-    svg.line(lx, ly, lx + 22, ly, {"#666", 1.2, "none", "4 4", 1});
-    svg.text(lx + 28, ly, "Hessian", {.size = 11, .baseline = "middle"});
-    ly += 18;
-  }
-  svg.line(lx + 5, ly, lx + 17, ly, {kInk, 2, "none", "", 1});
-  svg.line(lx + 11, ly - 6, lx + 11, ly + 6, {kInk, 2, "none", "", 1});
-  svg.text(lx + 28, ly, "best fit", {.size = 11, .baseline = "middle"});
+  detail::Legend legend{svg, lx, top + 14};
+  for (std::size_t k = 0; k < group.size(); ++k)
+    legend.line({kPalette[k % 6], 2.2, "none", "", 1}, format_percent(group[k]->confidence_level) + " CL");
+  if (ellipse) legend.line({"#666", 1.2, "none", "4 4", 1}, "Hessian");
+  svg.line(lx + 5, legend.y, lx + 17, legend.y, {kInk, 2, "none", "", 1});
+  svg.line(lx + 11, legend.y - 6, lx + 11, legend.y + 6, {kInk, 2, "none", "", 1});
+  legend.label("best fit");
   return PlotFile{Plot::kContours, file_name, "Contours of " + first.x_name + " and " + first.y_name, svg.str()};
 }
 
@@ -484,17 +474,12 @@ std::optional<PlotFile> cls_plot(const InferenceResults& inf) {
   // Legend and the limits as text.
   double ly = top + 14;
   const double lx = width - right + 10;
-  svg.line(lx, ly, lx + 22, ly, {"#111", 2, "none", "", 1});
-  svg.text(lx + 28, ly, "observed", {.size = 11, .baseline = "middle"});
-  ly += 18;
-  svg.line(lx, ly, lx + 22, ly, {"#111", 1.6, "none", "6 4", 1});
-  svg.text(lx + 28, ly, "expected", {.size = 11, .baseline = "middle"});
-  ly += 18;
-  svg.rect(lx, ly - 6, 22, 12, {"none", 1, green, "", 1});
-  svg.text(lx + 28, ly, "±1σ", {.size = 11, .baseline = "middle"});
-  ly += 18;
-  svg.rect(lx, ly - 6, 22, 12, {"none", 1, yellow, "", 1});
-  svg.text(lx + 28, ly, "±2σ", {.size = 11, .baseline = "middle"});
+  detail::Legend legend{svg, lx, ly};
+  legend.line({"#111", 2, "none", "", 1}, "observed");
+  legend.line({"#111", 1.6, "none", "6 4", 1}, "expected");
+  legend.box({"none", 1, green, "", 1}, "±1σ");
+  legend.box({"none", 1, yellow, "", 1}, "±2σ");
+  ly = legend.y - legend.step;
   ly += 28;
   svg.text(lx, ly, "upper limits", {.size = 11, .bold = true, .baseline = "middle"});
   const auto limit_line = [&](const std::string& label, const infer::UpperLimit& u) {

@@ -84,6 +84,17 @@ void check_toys(const ToysConfig& request, const FitSetup& setup, Diagnostics& d
   }
 }
 
+infer::ToyOptions toy_options(const infer::InferenceOptions& fits, int ntoys, std::uint64_t seed) {
+  infer::ToyOptions options;
+  options.ntoys = ntoys;
+  options.seed = seed;
+  options.threads = fits.threads;
+  options.fits = fits;
+  options.toy_fits.fit.edm_tolerance = fits.conditional_fit.edm_tolerance;
+  options.toy_fits.fit.newton.max_iterations = fits.conditional_fit.newton.max_iterations;
+  return options;
+}
+
 ToysResults run_toys(const FitSetup& setup, const ToysConfig& request, const infer::InferenceOptions& fits,
                      const std::function<void(long, long)>& progress) {
   const auto start = Clock::now();
@@ -93,13 +104,7 @@ ToysResults run_toys(const FitSetup& setup, const ToysConfig& request, const inf
   r.seed = request.seed;
   r.statistic = request.test_statistic.value_or(infer::TestStatistic::kQTildeMu);
   const infer::Model& model = setup.model;
-  infer::ToyOptions options;
-  options.ntoys = request.ntoys;
-  options.seed = request.seed;
-  options.threads = fits.threads;
-  options.fits = fits;
-  options.toy_fits.fit.edm_tolerance = fits.conditional_fit.edm_tolerance;
-  options.toy_fits.fit.newton.max_iterations = fits.conditional_fit.newton.max_iterations;
+  infer::ToyOptions options = toy_options(fits, request.ntoys, request.seed);
   options.cls_accuracy = request.cls_accuracy;
   options.max_toys = request.max_toys;
   long counted = 0;
@@ -147,10 +152,10 @@ ToysResults run_toys(const FitSetup& setup, const ToysConfig& request, const inf
 
 // --- JSON -----------------------------------------------------------------------------------
 
-ordered_json to_json(const infer::ToyHypotestResult& h, int ntoys, std::uint64_t seed) {
+ordered_json to_json(const infer::ToyHypotestResult& h) {
   ordered_json j;
-  j["ntoys"] = ntoys;
-  j["seed"] = seed;
+  j["ntoys"] = h.ntoys;
+  j["seed"] = h.seed;
   j["mu"] = h.mu;
   j["test_statistic"] = infer::to_string(h.statistic);
   j["q_obs"] = number(h.q_obs);
@@ -164,6 +169,7 @@ ordered_json to_json(const infer::ToyHypotestResult& h, int ntoys, std::uint64_t
   j["clb_obs"] = number(h.clb.value);
   j["clb_obs_error"] = number(h.clb.error);
   j["cls_exp"] = numbers(h.cls_exp);
+  j["cls_exp_error"] = numbers(h.cls_exp_error);
   j["clsb_exp"] = numbers(h.clsb_exp);
   j["clb_exp"] = numbers(h.clb_exp);
   j["cls_obs_asymptotic"] = number(h.asymptotic.cls_obs);
@@ -177,20 +183,22 @@ ordered_json to_json(const infer::ToyHypotestResult& h, int ntoys, std::uint64_t
   return j;
 }
 
-namespace {
-
-ordered_json to_json(const infer::ToyUpperLimitResult& l, int ntoys, std::uint64_t seed) {
+ordered_json to_json(const infer::ToyUpperLimitResult& l) {
   ordered_json j;
-  j["ntoys"] = ntoys;
-  j["seed"] = seed;
+  j["ntoys"] = l.ntoys;
+  j["seed"] = l.seed;
   j["poi"] = l.poi;
   j["cl"] = l.cl;
   j["test_statistic"] = infer::to_string(l.statistic);
   j["observed"] = number(l.observed.value);
   j["observed_error"] = number(l.observed.error);
-  ordered_json e = ordered_json::array();
-  for (const auto& x : l.expected) e.push_back(number(x.value));
+  ordered_json e = ordered_json::array(), ee = ordered_json::array();
+  for (const auto& x : l.expected) {
+    e.push_back(number(x.value));
+    ee.push_back(number(x.error));
+  }
   j["expected"] = e;
+  j["expected_error"] = ee;
   ordered_json grid = ordered_json::array(), scan = ordered_json::array();
   int failed = 0;
   for (const auto& h : l.scan) {
@@ -199,6 +207,7 @@ ordered_json to_json(const infer::ToyUpperLimitResult& l, int ntoys, std::uint64
                     {"cls_obs", number(h.cls)},
                     {"cls_obs_error", number(h.cls_error)},
                     {"cls_exp", numbers(h.cls_exp)},
+                    {"cls_exp_error", numbers(h.cls_exp_error)},
                     {"cls_obs_asymptotic", number(h.asymptotic.cls_obs)},
                     {"failed_fits", h.failed_fits()}});
     failed += h.failed_fits();
@@ -211,9 +220,9 @@ ordered_json to_json(const infer::ToyUpperLimitResult& l, int ntoys, std::uint64
   return j;
 }
 
-ordered_json to_json(const infer::ToySignificanceResult& s, int ntoys, std::uint64_t seed) {
-  return {{"ntoys", ntoys},
-          {"seed", seed},
+ordered_json to_json(const infer::ToySignificanceResult& s) {
+  return {{"ntoys", s.ntoys},
+          {"seed", s.seed},
           {"q0_obs", number(s.q0_obs)},
           {"p0", number(s.p0.value)},
           {"p0_error", number(s.p0.error)},
@@ -225,8 +234,6 @@ ordered_json to_json(const infer::ToySignificanceResult& s, int ntoys, std::uint
           {"ok", s.ok},
           {"message", s.message}};
 }
-
-}  // namespace
 
 ordered_json to_json(const infer::PullStudyResult& p) {
   ordered_json j;
@@ -276,11 +283,11 @@ ordered_json to_json(const ToysResults& r) {
   j["test_statistic"] = infer::to_string(r.statistic);
   if (!r.hypotests.empty()) {
     ordered_json h = ordered_json::array();
-    for (const auto& x : r.hypotests) h.push_back(to_json(x, r.ntoys, r.seed));
+    for (const auto& x : r.hypotests) h.push_back(to_json(x));
     j["hypotest"] = h;
   }
-  if (r.limit) j["limit"] = to_json(*r.limit, r.ntoys, r.seed);
-  if (r.significance) j["significance"] = to_json(*r.significance, r.ntoys, r.seed);
+  if (r.limit) j["limit"] = to_json(*r.limit);
+  if (r.significance) j["significance"] = to_json(*r.significance);
   if (r.pulls) j["pulls"] = to_json(*r.pulls);
   if (r.gof) j["gof"] = to_json(*r.gof);
   j["toys_fitted"] = r.toys;
@@ -349,15 +356,20 @@ std::string text_summary(const ToysResults& r) {
                      h.cls_bound ? "< " + format_significant(h.cls, 3) : format_significant(h.cls, 4) + " +- " + format_significant(h.cls_error, 2),
                      pvalue_text(h.clsb), pvalue_text(h.clb), format_significant(h.asymptotic.cls_obs, 4));
     o << "    expected CLs (-2..+2 sigma):";
-    for (const double v : h.cls_exp) o << " " << format_significant(v, 4);
+    for (std::size_t k = 0; k < 5; ++k)
+      o << (k ? ", " : " ") << format_significant(h.cls_exp[k], 4) << " +- " << format_significant(h.cls_exp_error[k], 2);
     o << "; failed fits " << h.failed_fits() << "\n";
   }
   if (r.limit) {
     const auto& l = *r.limit;
     o << fmt::format("  upper limit ({} CL, {} grid points): observed {} +- {}; expected", format_percent(l.cl), l.scan.size(),
                      format_significant(l.observed.value, 4), format_significant(l.observed.error, 2));
-    for (const auto& e : l.expected) o << " " << format_significant(e.value, 4);
-    o << "\n";
+    for (std::size_t k = 0; k < 5; ++k) {
+      const auto& e = l.expected[k];
+      o << (k ? ", " : " ") << format_significant(e.value, 4);
+      if (std::isfinite(e.error)) o << " +- " << format_significant(e.error, 2);
+    }
+    o << " (-2..+2 sigma)\n";
   }
   if (r.significance) {
     const auto& s = *r.significance;

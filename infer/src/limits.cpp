@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "hessfit/common/text.hpp"
 #include "hessfit/fit/parallel.hpp"
@@ -16,13 +19,24 @@ bool UpperLimitResult::ok() const {
 }
 
 std::string UpperLimitResult::problems() const {
-  std::string out;
+  // The curves that failed for the same reason (often all six: one fit to the data or to the
+  // Asimov data behind them all) are named together before their reason, once.
+  std::vector<std::pair<std::string, std::vector<std::string>>> causes;  // message, curves; first-seen order
   auto add = [&](const UpperLimit& l, const std::string& what) {
-    if (!l.ok) out += (out.empty() ? "" : "; ") + what + ": " + l.message;
+    if (l.ok) return;
+    auto it = std::find_if(causes.begin(), causes.end(), [&](const auto& c) { return c.first == l.message; });
+    if (it == causes.end()) causes.push_back({l.message, {what}});
+    else it->second.push_back(what);
   };
-  add(observed, "observed limit");
-  for (std::size_t k = 0; k < expected.size(); ++k)
-    add(expected[k], "expected limit (" + format_spec("{:+.0f}", kBandSigmas[k]) + " sigma)");
+  add(observed, "observed");
+  for (std::size_t k = 0; k < expected.size(); ++k) 
+    add(expected[k], kBandSigmas[k] == 0.0 ? "expected median" : "expected " + format_spec("{:+.0f}", kBandSigmas[k]) + " sigma");
+  std::string out;
+  for (const auto& [message, curves] : causes) {
+    std::string names;
+    for (std::size_t i = 0; i < curves.size(); ++i) names += (i ? ", " : "") + curves[i];
+    out += (out.empty() ? "" : "; ") + std::string(curves.size() > 1 ? "limits (" : "limit (") + names + "): " + message;
+  }
   return out;
 }
 

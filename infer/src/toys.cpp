@@ -232,6 +232,7 @@ void toy_pvalues(ToyHypotestResult& r, double tie_tolerance) {
     r.cls_error = r.cls * std::sqrt(a * a + b * b);
   }
   r.cls_exp.fill(ToyHypotestResult::kNaN);
+  r.cls_exp_error.fill(ToyHypotestResult::kNaN);
   r.clsb_exp.fill(ToyHypotestResult::kNaN);
   r.clb_exp.fill(ToyHypotestResult::kNaN);
   if (null.empty() || alt.empty()) return;
@@ -245,11 +246,20 @@ void toy_pvalues(ToyHypotestResult& r, double tie_tolerance) {
   std::sort(cls.begin(), cls.end());
   std::sort(clsb.begin(), clsb.end());
   std::sort(clb.begin(), clb.end());
+  const auto n_alt = static_cast<double>(alt.size()), n_null = static_cast<double>(null.size());
   for (std::size_t k = 0; k < 5; ++k) {
     const double p = normal_cdf(kBandSigmas[k]);
     r.cls_exp[k] = percentile_linear(cls, p);
     r.clsb_exp[k] = percentile_linear(clsb, p);
     r.clb_exp[k] = percentile_linear(clb, p);
+    // The error of the band value (see toys.hpp): the spread of the quantile of the b-only toys
+    // and the binomial error of the CLs+b counted from the s+b toys.
+    const double d = std::sqrt(p * (1.0 - p) / n_alt);
+    const double quantile = 0.5 * (percentile_linear(cls, std::min(1.0, p + d)) - percentile_linear(cls, std::max(0.0, p - d)));
+    // No s+b toy passing there (c = 0) is counted as one toy, as a p-value bound is (1/N).
+    const double c = std::max(r.clsb_exp[k], 1.0 / n_null);
+    const double counting = r.clb_exp[k] > 0.0 ? std::sqrt(c * (1.0 - c) / n_null) / r.clb_exp[k] : 0.0;
+    r.cls_exp_error[k] = std::hypot(quantile, counting);
   }
 }
 
@@ -391,6 +401,8 @@ void append(ToyDistribution& to, const ToyDistribution& from) {
 ToyHypotestResult ToyCalculator::assemble(double mu, double q_obs, ToyDistribution null,
                                           ToyDistribution alternative) const {
   ToyHypotestResult r;
+  r.ntoys = options_.ntoys;
+  r.seed = options_.seed;
   r.mu = mu;
   r.statistic = statistic();
   r.q_obs = q_obs;
@@ -461,6 +473,8 @@ ToyUpperLimitResult ToyCalculator::upper_limit(const std::vector<double>& grid, 
     if (!(grid[k] > grid[k - 1])) throw std::invalid_argument("toy upper limits: the POI grid must be ascending");
   if (!(cl > 0.0 && cl < 1.0)) throw std::invalid_argument("toy upper limits: the confidence level must lie in (0, 1)");
   ToyUpperLimitResult r;
+  r.ntoys = options_.ntoys;
+  r.seed = options_.seed;
   r.poi = model().poi_name();
   r.cl = cl;
   r.statistic = statistic();
@@ -468,7 +482,7 @@ ToyUpperLimitResult ToyCalculator::upper_limit(const std::vector<double>& grid, 
   // The background-only toys are one ensemble (generated at mu' = 0) tested at every grid value.
   std::vector<ToyDistribution> alt = run(ToyEnsemble::kAlternative, asimov_poi(statistic()), grid, 0, n);
   std::vector<double> obs(grid.size()), err(grid.size());
-  std::array<std::vector<double>, 5> band;
+  std::array<std::vector<double>, 5> band, band_error;
   for (std::size_t k = 0; k < grid.size(); ++k) {
     const HypotestResult asymptotic = asymptotic_.hypotest(grid[k], true);
     ToyHypotestResult t =
@@ -476,7 +490,10 @@ ToyUpperLimitResult ToyCalculator::upper_limit(const std::vector<double>& grid, 
     t.asymptotic = asymptotic;
     obs[k] = t.cls;
     err[k] = t.cls_error;
-    for (std::size_t b = 0; b < 5; ++b) band[b].push_back(t.cls_exp[b]);
+    for (std::size_t b = 0; b < 5; ++b) {
+      band[b].push_back(t.cls_exp[b]);
+      band_error[b].push_back(t.cls_exp_error[b]);
+    }
     if (!t.ok) {
       r.ok = false;
       add_problem(r.message, "at " + r.poi + " = " + format_significant(grid[k], 6) + ": " + t.message);
@@ -485,7 +502,7 @@ ToyUpperLimitResult ToyCalculator::upper_limit(const std::vector<double>& grid, 
   }
   const double target = 1.0 - cl;
   r.observed = crossing(grid, obs, err, target);
-  for (std::size_t b = 0; b < 5; ++b) r.expected[b] = crossing(grid, band[b], {}, target);
+  for (std::size_t b = 0; b < 5; ++b) r.expected[b] = crossing(grid, band[b], band_error[b], target);
   if (!r.observed.found) {
     r.ok = false;
     add_problem(r.message, "the observed CLs does not cross " + format_significant(target, 3) +
@@ -505,6 +522,8 @@ ToySignificanceResult ToyCalculator::significance() const {
   if (statistic() != TestStatistic::kQ0)
     throw std::invalid_argument("toy significances need the q0 statistic, not " + to_string(statistic()));
   ToySignificanceResult r;
+  r.ntoys = options_.ntoys;
+  r.seed = options_.seed;
   const HypotestResult asymptotic = asymptotic_.hypotest(0.0, true);
   r.q0_obs = asymptotic.q_obs;
   r.p0_asymptotic = asymptotic.p_value;

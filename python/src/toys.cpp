@@ -14,6 +14,7 @@
 #include "bindings.hpp"
 #include "hessfit/common/text.hpp"
 #include "hessfit/configs/inference.hpp"
+#include "hessfit/configs/toys.hpp"
 #include "hessfit/infer/toys.hpp"
 
 namespace hessfit::python {
@@ -68,11 +69,7 @@ Toys make_calculator(py::handle data, py::handle model, const std::string& test_
   configs::Config config = m->config();
   config.fit.threads = threads;
   config.inference.asimov = *asimov_type;
-  infer::ToyOptions options;
-  options.ntoys = ntoys;
-  options.seed = seed;
-  options.threads = threads;
-  options.fits = configs::inference_options(config);
+  const infer::ToyOptions options = configs::toy_options(configs::inference_options(config), ntoys, seed);
   Toys t{m, values, m->setup().poi(), nullptr};
   py::gil_scoped_release release;
   t.calculator = std::make_shared<const infer::ToyCalculator>(im, t.data, *statistic, options);
@@ -96,6 +93,54 @@ void bind_distribution(py::module_& m) {
       .def_property_readonly("poi_hat", [](const infer::ToyDistribution& d) { return to_numpy(d.poi_hat); })
       .def_property_readonly("failed", &infer::ToyDistribution::failed)
       .def_property_readonly("valid", &infer::ToyDistribution::valid);
+}
+
+/// The options of a study on a model's observed data (pull_study, toy_gof), checked.
+infer::ToyOptions study_options(const Model& m, int ntoys, std::uint64_t seed, int threads, const std::string& call,
+                                configs::Diagnostics& diagnostics) {
+  const infer::Model& im = m.setup().model;
+  if (im.data_distributions().size() != im.data_size() || !im.has_expected_data())
+    diagnostics.error({call, 0, 0}, im.name() + " does not say how its data fluctuate: toys are unavailable");
+  if (ntoys < 1) diagnostics.error({call + "(ntoys=...)", 0, 0}, "needs at least one toy");
+  if (threads < 0) diagnostics.error({call + "(threads=...)", 0, 0}, "must be 0 (all cores) or positive");
+  configs::Config config = m.config();
+  config.fit.threads = threads;
+  return configs::toy_options(configs::inference_options(config), ntoys, seed);
+}
+
+/// hessfit.pull_study(model, ntoys=1000, seed=0, threads=0, parameters=None, cl=0.6827, minos=False, at=None).
+infer::PullStudyResult pull_study(const Model& m, int ntoys, std::uint64_t seed, int threads, const std::vector<std::string>& parameters,
+                                  double cl, bool minos, py::handle at) {
+  const std::string call = "hessfit.pull_study";
+  configs::Diagnostics diagnostics;
+  const infer::ToyOptions options = study_options(m, ntoys, seed, threads, call, diagnostics);
+  const fit::Objective& objective = m.objective();
+  for (const auto& n : parameters) {
+    const auto i = objective.find(n);
+    if (!i)
+      diagnostics.error({call + "(parameters=...)", 0, 0}, "no parameter is called '" + n + "'" + configs::did_you_mean(n, objective.names()));
+    else if (objective.is_fixed(*i))
+      diagnostics.error({call + "(parameters=...)", 0, 0}, "the parameter '" + n + "' is fixed");
+  }
+  if (!(cl > 0.0 && cl < 1.0)) diagnostics.error({call + "(cl=" + format_shortest(cl) + ")", 0, 0}, "the confidence level must lie between 0 and 1 (exclusive)");
+  Eigen::VectorXd generating;
+  if (!at.is_none()) generating = vector_argument(at, "at", objective.size(), "one per parameter, in model.parameter_names order");
+  diagnostics.check();
+  infer::PullOptions po;
+  po.parameters = parameters;
+  po.confidence_level = cl;
+  po.minos = minos;
+  py::gil_scoped_release release;
+  return infer::pull_study(m.setup().model, options, po, generating);
+}
+
+/// hessfit.toy_gof(model, ntoys=1000, seed=0, threads=0).
+infer::ToyGofResult toy_gof(const Model& m, int ntoys, std::uint64_t seed, int threads) {
+  configs::Diagnostics diagnostics;
+  const infer::ToyOptions options = study_options(m, ntoys, seed, threads, "hessfit.toy_gof", diagnostics);
+  diagnostics.check();
+  py::gil_scoped_release release;
+  return infer::toy_gof(m.setup().model, options);
 }
 
 /// Model.sample_data(x, ntoys=1, seed=0): pseudo-data generated at x, one row per toy.
@@ -130,7 +175,11 @@ void bind_toys(py::module_& m) {
       .def_property_readonly("cls_bound", [](const infer::ToyHypotestResult& r) { return r.cls_bound; })
       .def_property_readonly("clsb_obs", [](const infer::ToyHypotestResult& r) { return pvalue_dict(r.clsb); })
       .def_property_readonly("clb_obs", [](const infer::ToyHypotestResult& r) { return pvalue_dict(r.clb); })
+      .def_property_readonly("ntoys", [](const infer::ToyHypotestResult& r) { return r.ntoys; })
+      .def_property_readonly("seed", [](const infer::ToyHypotestResult& r) { return r.seed; })
       .def_property_readonly("cls_exp", [](const infer::ToyHypotestResult& r) { return to_numpy(r.cls_exp); })
+      .def_property_readonly("cls_exp_error", [](const infer::ToyHypotestResult& r) { return to_numpy(r.cls_exp_error); },
+                             "The toy uncertainty of each band value.")
       .def_property_readonly("clsb_exp", [](const infer::ToyHypotestResult& r) { return to_numpy(r.clsb_exp); })
       .def_property_readonly("clb_exp", [](const infer::ToyHypotestResult& r) { return to_numpy(r.clb_exp); })
       .def_property_readonly("null", [](const infer::ToyHypotestResult& r) { return r.null; })
@@ -139,6 +188,8 @@ void bind_toys(py::module_& m) {
       .def_property_readonly("failed_fits", &infer::ToyHypotestResult::failed_fits)
       .def_property_readonly("ok", [](const infer::ToyHypotestResult& r) { return r.ok; })
       .def_property_readonly("message", [](const infer::ToyHypotestResult& r) { return r.message; })
+      .def("to_dict", [](const infer::ToyHypotestResult& r) { return to_python(configs::to_json(r)); },
+           "`hessfit toys --hypotest MU --json` without time_seconds.")
       .def("__float__", [](const infer::ToyHypotestResult& r) { return r.cls; });
 
   py::class_<infer::ToyUpperLimitResult>(m, "ToyUpperLimitResult",
@@ -151,6 +202,14 @@ void bind_toys(py::module_& m) {
                                for (std::size_t k = 0; k < 5; ++k) e[k] = r.expected[k].value;
                                return to_numpy(e);
                              })
+      .def_property_readonly("expected_error",
+                             [](const infer::ToyUpperLimitResult& r) {
+                               std::array<double, 5> e{};
+                               for (std::size_t k = 0; k < 5; ++k) e[k] = r.expected[k].error;
+                               return to_numpy(e);
+                             })
+      .def_property_readonly("ntoys", [](const infer::ToyUpperLimitResult& r) { return r.ntoys; })
+      .def_property_readonly("seed", [](const infer::ToyUpperLimitResult& r) { return r.seed; })
       .def_property_readonly("found",
                              [](const infer::ToyUpperLimitResult& r) {
                                std::vector<bool> f{r.observed.found};
@@ -162,6 +221,8 @@ void bind_toys(py::module_& m) {
       .def_property_readonly("scan", [](const infer::ToyUpperLimitResult& r) { return r.scan; })
       .def_property_readonly("ok", [](const infer::ToyUpperLimitResult& r) { return r.ok; })
       .def_property_readonly("message", [](const infer::ToyUpperLimitResult& r) { return r.message; })
+      .def("to_dict", [](const infer::ToyUpperLimitResult& r) { return to_python(configs::to_json(r)); },
+           "`hessfit toys --limit --json`'s \"limit\".")
       .def("__iter__", [](const infer::ToyUpperLimitResult& r) {
         std::array<double, 5> e{};
         for (std::size_t k = 0; k < 5; ++k) e[k] = r.expected[k].value;
@@ -176,7 +237,11 @@ void bind_toys(py::module_& m) {
       .def_property_readonly("p0_asymptotic", [](const infer::ToySignificanceResult& r) { return r.p0_asymptotic; })
       .def_property_readonly("null", [](const infer::ToySignificanceResult& r) { return r.null; })
       .def_property_readonly("ok", [](const infer::ToySignificanceResult& r) { return r.ok; })
-      .def_property_readonly("message", [](const infer::ToySignificanceResult& r) { return r.message; });
+      .def_property_readonly("ntoys", [](const infer::ToySignificanceResult& r) { return r.ntoys; })
+      .def_property_readonly("seed", [](const infer::ToySignificanceResult& r) { return r.seed; })
+      .def_property_readonly("message", [](const infer::ToySignificanceResult& r) { return r.message; })
+      .def("to_dict", [](const infer::ToySignificanceResult& r) { return to_python(configs::to_json(r)); },
+           "`hessfit toys --significance --json`'s \"significance\".");
 
   py::class_<Toys>(m, "ToyCalculator",
                    "Toy-based tests of one model and data set (pyhf's ToyCalculator): ToyCalculator(data, model, test_stat='qtilde',\n"
@@ -209,6 +274,48 @@ void bind_toys(py::module_& m) {
         py::gil_scoped_release release;
         return t.calculator->significance();
       });
+
+  py::class_<infer::PullStudyResult>(m, "PullStudyResult",
+                                     "A pull and coverage study on toys generated at `generated` and fitted freely: per parameter\n"
+                                     "(dicts, as `hessfit toys --pulls --json`) the mean and width of the pulls with their errors, the\n"
+                                     "bias and the coverage of the Hessian (and MINOS) intervals; `pulls` per toy (rows) and parameter.")
+      .def_property_readonly("ntoys", [](const infer::PullStudyResult& r) { return r.ntoys; })
+      .def_property_readonly("seed", [](const infer::PullStudyResult& r) { return r.seed; })
+      .def_property_readonly("cl", [](const infer::PullStudyResult& r) { return r.confidence_level; })
+      .def_property_readonly("generated", [](const infer::PullStudyResult& r) { return to_numpy(r.generated); })
+      .def_property_readonly("parameters", [](const infer::PullStudyResult& r) { return to_python(configs::to_json(r)["parameters"]); })
+      .def_property_readonly("pulls", [](const infer::PullStudyResult& r) { return to_numpy(r.pulls); }, "NaN where a toy has no pull.")
+      .def_property_readonly("failed_fits", [](const infer::PullStudyResult& r) { return r.failed_fits; })
+      .def_property_readonly("ok", [](const infer::PullStudyResult& r) { return r.ok; })
+      .def_property_readonly("message", [](const infer::PullStudyResult& r) { return r.message; })
+      .def("to_dict", [](const infer::PullStudyResult& r) { return to_python(configs::to_json(r)); },
+           "`hessfit toys --pulls --json` without time_seconds.");
+
+  py::class_<infer::ToyGofResult>(m, "ToyGofResult",
+                                  "The saturated-model goodness of fit calibrated with toys: p_value (dict: value, error, passed,\n"
+                                  "total, bound) beside the asymptotic chi2 p-value; chi2 per toy.")
+      .def_property_readonly("ntoys", [](const infer::ToyGofResult& r) { return r.ntoys; })
+      .def_property_readonly("seed", [](const infer::ToyGofResult& r) { return r.seed; })
+      .def_property_readonly("chi2_obs", [](const infer::ToyGofResult& r) { return r.chi2_obs; })
+      .def_property_readonly("dof", [](const infer::ToyGofResult& r) { return r.dof; })
+      .def_property_readonly("p_value", [](const infer::ToyGofResult& r) { return pvalue_dict(r.p_value); })
+      .def_property_readonly("p_value_asymptotic", [](const infer::ToyGofResult& r) { return r.p_value_asymptotic; })
+      .def_property_readonly("chi2", [](const infer::ToyGofResult& r) { return to_numpy(r.chi2); }, "Per toy (NaN where its fit failed).")
+      .def_property_readonly("failed_fits", [](const infer::ToyGofResult& r) { return r.failed_fits; })
+      .def_property_readonly("ok", [](const infer::ToyGofResult& r) { return r.ok; })
+      .def_property_readonly("message", [](const infer::ToyGofResult& r) { return r.message; })
+      .def("to_dict", [](const infer::ToyGofResult& r) { return to_python(configs::to_json(r)); },
+           "`hessfit toys --gof --json` without time_seconds.");
+
+  m.def("pull_study", &pull_study, py::arg("model"), py::kw_only(), py::arg("ntoys") = 1000, py::arg("seed") = 0, py::arg("threads") = 0,
+        py::arg("parameters") = std::vector<std::string>{}, py::arg("cl") = kOneSigmaLevel, py::arg("minos") = false,
+        py::arg("at") = py::none(),
+        "Pulls and coverage on toys of the model's observed data: generated at `at` (default: the free fit to the data), each\n"
+        "fitted freely from there (`hessfit toys --pulls`). parameters: names to study (default: every free one). The GIL is\n"
+        "released; the numbers are the same for any thread count.");
+  m.def("toy_gof", &toy_gof, py::arg("model"), py::kw_only(), py::arg("ntoys") = 1000, py::arg("seed") = 0, py::arg("threads") = 0,
+        "The saturated-model goodness of fit of the model's observed data calibrated with toys generated at its free fit\n"
+        "(`hessfit toys --gof`).");
 
   const py::object model_class = m.attr("Model");
   model_class.attr("sample_data") = py::cpp_function(

@@ -71,3 +71,41 @@ def test_bad_toy_requests_raise(model):
         hessfit.ToyCalculator(hessfit.Workspace.load(WS).model(poi="none"))
     with pytest.raises(hessfit.ConfigError, match=r"below the POI's lower bound"):
         hessfit.ToyCalculator(model, ntoys=5).hypotest(-1.0)
+
+
+def test_toy_results_to_dict_are_the_commands_json(model):
+    calc = hessfit.ToyCalculator(model, ntoys=100, seed=4, threads=2)
+    r = calc.hypotest(1.0)
+    d = r.to_dict()
+    assert d["ntoys"] == 100 and d["seed"] == 4 and r.ntoys == 100 and r.seed == 4
+    assert d["cls_obs"] == r.cls_obs and d["cls_exp"] == list(r.cls_exp)
+    assert d["cls_exp_error"] == list(r.cls_exp_error) and np.all(r.cls_exp_error[1:4] > 0)
+    limit = calc.upper_limit(np.linspace(0.5, 2.5, 5))
+    ld = limit.to_dict()
+    assert ld["observed"] == limit.observed
+    np.testing.assert_array_equal(np.array(ld["expected_error"], dtype=float), limit.expected_error)  # null: NaN
+    assert ld["ntoys"] == 100 and len(ld["scan"]) == 5
+    z = hessfit.ToyCalculator(model, test_stat="q0", ntoys=50, seed=2, threads=2).significance()
+    assert z.to_dict()["p0"] == z.p0["value"] and z.to_dict()["seed"] == 2
+
+
+def test_pull_study_and_toy_gof(model):
+    p = hessfit.pull_study(model, ntoys=100, seed=7, threads=2, parameters=["syst2", "syst3"])
+    assert p.ok, p.message
+    assert p.pulls.shape == (100, 2)
+    d = p.to_dict()
+    assert d["ntoys"] == 100 and [q["name"] for q in d["parameters"]] == ["syst2", "syst3"]
+    for q in p.parameters:
+        # 100 toys: the mean within 4 of its errors of 0, the width within 4 of its errors of 1
+        assert abs(q["pull_mean"]) < 4 * q["pull_mean_error"]
+        assert abs(q["pull_width"] - 1) < 4 * q["pull_width_error"]
+    col = p.pulls[:, 0]
+    assert p.parameters[0]["toys"] <= 100 and np.isclose(np.nanmean(col), p.parameters[0]["pull_mean"], rtol=1e-12)
+    g = hessfit.toy_gof(model, ntoys=100, seed=7, threads=2)
+    assert g.ok, g.message
+    assert g.chi2.shape == (100,) and g.to_dict()["p_value"] == g.p_value["value"]
+    assert 0 < g.p_value["value"] <= 1 and 0 < g.p_value_asymptotic <= 1
+    with pytest.raises(hessfit.ConfigError, match=r"no parameter is called 'syst22'; did you mean 'syst2'\?"):
+        hessfit.pull_study(model, parameters=["syst22"])
+    with pytest.raises(hessfit.ConfigError, match=r"needs at least one toy"):
+        hessfit.toy_gof(model, ntoys=0)

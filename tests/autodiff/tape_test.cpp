@@ -184,6 +184,41 @@ TEST(Tape, WritesOutTheIndicesOfARunOnDemandAndWhenItBreaks) {
     EXPECT_EQ(adjoint[static_cast<std::size_t>(x[static_cast<std::size_t>(i)].index())], 1.0 + i + (i == 2 ? 0.5 : 0.0)) << i;
 }
 
+// A preaccumulated node (partials computed outside the tape) behaves in the reverse sweep like
+// the operations it replaces: y = x0 * exp(x1) * x2^2 recorded as one node of three arguments (x2
+// given twice, x1 through a scaled Var), then used by a taped operation and a sum that goes on
+// growing.
+TEST(Tape, APreaccumulatedNodeSweepsLikeTheOperationsItReplaces) {
+  const double v0 = 0.7, v1 = -0.3, v2 = 1.9;
+  auto taped = [](const auto& x0, const auto& x1, const auto& x2) { return log(x0 * exp(x1) * (x2 * x2) + 1.0) + x2; };
+  std::vector<double> expected(3), got(3);
+  {
+    TapeScope<double> scope;
+    auto x0 = Var<double>::input(v0), x1 = Var<double>::input(v1), x2 = Var<double>::input(v2);
+    const Var<double> y = taped(x0, x1 * 1.0, x2);
+    std::vector<double> adjoint;
+    scope.tape().adjoints(y.index(), 0, adjoint);
+    for (std::size_t i = 0; i < 3; ++i) expected[i] = adjoint[i];
+  }
+  TapeScope<double> scope;
+  auto& tape = scope.tape();
+  auto x0 = Var<double>::input(v0), x1 = Var<double>::input(v1), x2 = Var<double>::input(v2);
+  const Var<double> x1s = 0.5 * x1;  // stands for 0.5 * node: its coefficient goes into the partial
+  const double e = std::exp(2.0 * x1s.value()), p = x0.value() * e * x2.value() * x2.value();
+  const std::int32_t index[] = {x0.index(), x1s.index(), x2.index(), x2.index()};
+  const double partial[] = {e * v2 * v2, 2.0 * p * x1s.coeff(), v0 * e * v2, v0 * e * v2};
+  const std::int32_t node = tape.push_preaccumulated(4, index, partial);
+  EXPECT_EQ(tape.args_end(node) - tape.args_begin(node), 4u);
+  const Var<double> prod(p, 1.0, node, false);
+  Var<double> y = log(prod + 1.0);
+  y += x2;
+  std::vector<double> adjoint;
+  tape.adjoints(y.index(), 0, adjoint);
+  for (std::size_t i = 0; i < 3; ++i) got[i] = adjoint[i];
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_NEAR(got[i], expected[i], 1e-15 * std::abs(expected[i])) << i;
+  EXPECT_DOUBLE_EQ(y.value(), std::log(v0 * std::exp(v1) * v2 * v2 + 1.0) + v2);
+}
+
 TEST(Tape, ReusesItsStorageAcrossEvaluations) {
   const Eigen::VectorXd x = Eigen::VectorXd::LinSpaced(30, -1.0, 1.0);
   Eigen::VectorXd g;

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The distributed loops of `hessfit toys` (toy ensembles) and `hessfit fit` (impact refits): under
 # `mpirun -np N` (N = 2, 3) the outputs equal those of one process, shards 1/3..3/3 merged by
-# `hessfit merge` equal the unsharded run, and a missing or foreign shard is refused.
+# `hessfit merge` equal the unsharded run, a missing or foreign shard is refused, and a work item
+# that fails on one rank (injected: HESSFIT_TEST_FAIL_ITEM) stops every rank with its message.
 # "Equal": every output file byte for byte, except the wall-clock times (timing entries,
 # time_seconds, toys_per_second and "0.002 s" in messages) and the output folder results.json
 # records with the options (output.directory = --out, fit.threads), which are masked first.
@@ -80,3 +81,13 @@ fi
 grep -q "comes from other inputs or options" "$work/refused.err" || { echo "FAIL: message"; cat "$work/refused.err"; exit 1; }
 test ! -e "$work/refused"
 echo "missing and foreign shards refused"
+
+# a toy that fails on rank 1 (work item 1: items go round-robin over the ranks): every rank stops
+# (no rank left waiting in an exchange), exit 2, rank 0 names the item and the rank, nothing written
+status=0
+HESSFIT_TEST_FAIL_ITEM=1 timeout 120 "$mpiexec" --allow-run-as-root --oversubscribe -x HESSFIT_TEST_FAIL_ITEM -np 2 \
+  "$hessfit" $toys --out "$work/failed" > /dev/null 2> "$work/failed.err" || status=$?
+test "$status" = 2 || { echo "FAIL: exit $status (expected 2)"; cat "$work/failed.err"; exit 1; }
+grep -q "work item 1 (item 1 of loop 1) failed on rank 1: injected failure" "$work/failed.err" || { echo "FAIL: message"; cat "$work/failed.err"; exit 1; }
+test ! -e "$work/failed" || { echo "FAIL: a failed run wrote output"; exit 1; }
+echo "a failure on one rank stops the run: exit 2, located, nothing written"

@@ -109,6 +109,20 @@ TEST(ToysCommand, PullsSayHowManyFitsHeldAParameterAtABound) {
       << text.output;
 }
 
+TEST(ToysCommand, ALimitAloneGivesTheLimitObjectWithTheBandsErrors) {
+  const json l = stdout_json(kExe + " toys " + q(k2bin) + " --ntoys 200 --seed 8 --limit --grid 0.5:5:10 --json --no-progress --threads 2");
+  EXPECT_EQ(l["ntoys"], 200);
+  EXPECT_EQ(l["seed"], 8);
+  EXPECT_EQ(l["grid"].size(), 10u);
+  ASSERT_EQ(l["expected_error"].size(), 5u);
+  ASSERT_TRUE(l["observed"].is_number()) << l.dump();
+  for (int k = 1; k < 4; ++k) EXPECT_GT(l["expected_error"][k].get<double>(), 0.0) << l.dump();  // a few % of the limit at 200 toys
+  ASSERT_EQ(l["scan"][0]["cls_exp_error"].size(), 5u);
+  const json s = stdout_json(kExe + " toys " + q(k2bin) + " --ntoys 100 --seed 8 --significance --json --no-progress");
+  EXPECT_EQ(s["ntoys"], 100);
+  EXPECT_TRUE(s.contains("p0_error")) << s.dump();
+}
+
 TEST(ToysCommand, BadInputExitsTwoWithTheReason) {
   const auto none = run_command(kExe + " toys " + q(k2bin));
   EXPECT_EQ(none.exit_code, 2);

@@ -63,6 +63,23 @@ TEST(UpperLimit, LimitsPastThePoiUpperBoundAreSearchedAndFlagged) {
   EXPECT_NEAR(calc.hypotest(r.observed.value, true).cls_obs, 0.05, 1e-7);
 }
 
+TEST(UpperLimit, CurvesThatFailedForOneReasonAreNamedTogether) {
+  // agc-ttbar-ml printed the same fit failure six times, once per curve.
+  UpperLimitResult r;
+  r.observed.ok = true;
+  for (auto& e : r.expected) e.message = "the fit to the Asimov data did not converge";
+  r.expected[4].message = "no value with CLs below 0.05 up to 10";
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.problems(),
+            "limits (expected -2 sigma, expected -1 sigma, expected median, expected +1 sigma): the fit to the Asimov data did "
+            "not converge; limit (expected +2 sigma): no value with CLs below 0.05 up to 10");
+  r.observed.ok = false;
+  r.observed.message = "no value with CLs below 0.05 up to 10";
+  EXPECT_EQ(r.problems(),
+            "limits (observed, expected +2 sigma): no value with CLs below 0.05 up to 10; limits (expected -2 sigma, expected -1 "
+            "sigma, expected median, expected +1 sigma): the fit to the Asimov data did not converge");
+}
+
 TEST(UpperLimit, BadOptionsAreRefused) {
   const Model m = model_of(counting(10.0, 5.0, 9.0));
   LimitOptions bad;

@@ -3,8 +3,10 @@
 // asymptotic ones at high counts, toy p0 against the Poisson tail.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "models.hpp"
 
@@ -172,6 +174,12 @@ TEST(ToyHypotest, OneBinWithNoEventsHasTheExactClsExpOfMinusS) {
   const ToyUpperLimitResult limit = toys.upper_limit(grid);
   ASSERT_TRUE(limit.observed.found) << limit.message;
   EXPECT_LT(limit.observed.error, 0.1);
+  for (const ToyUpperLimit& e : limit.expected) {
+    if (e.found) {
+      EXPECT_TRUE(e.error > 0.0 && e.error < 1.0) << e.error;  // the band's toy errors reach the limits
+    }
+  }
+  EXPECT_EQ(limit.ntoys, 4000);
   EXPECT_NEAR(limit.observed.value, std::log(20.0), 3.0 * limit.observed.error + 0.01);  // + linear interpolation
   const UpperLimitResult asymptotic = infer::upper_limit(m.observed_data(), m);
   EXPECT_NEAR(asymptotic.observed.value, 2.211, 1e-3);
@@ -224,6 +232,44 @@ TEST(ToyHypotest, AddsToysUntilTheClsAccuracyIsReached) {
   EXPECT_LE(r.cls_error, 0.01) << r.message;
   EXPECT_GT(r.null.q.size(), 200u);
   EXPECT_EQ(r.null.q.size() % 200, 0u);
+}
+
+TEST(ToyHypotest, TheExpectedBandErrorsMatchTheSpreadOverSeeds) {
+  // 40 independent runs of 200 + 200 toys: the standard deviation of each band value over the
+  // runs against the mean of the errors the runs report (the spread of the quantile of the
+  // b-only toys and the s+b counting error). Continuous q (a constrained background).
+  nlohmann::json ws = counting(20.0, 100.0, 108.0);
+  ws["channels"][0]["samples"][1]["modifiers"] = nlohmann::json::array(
+      {{{"name", "bkg_norm"}, {"type", "normsys"}, {"data", {{"hi", 1.05}, {"lo", 0.95}}}}});
+  const Model m = model_of(ws);
+  constexpr int kRuns = 40;
+  std::array<std::vector<double>, 5> values, errors;
+  for (int run = 0; run < kRuns; ++run) {
+    ToyOptions options;
+    options.ntoys = 200;
+    options.seed = 1000 + static_cast<std::uint64_t>(run);
+    const ToyCalculator toys(m, m.observed_data(), TestStatistic::kQTildeMu, options);
+    const ToyHypotestResult r = toys.hypotest(1.0);
+    ASSERT_TRUE(r.ok) << r.message;
+    EXPECT_EQ(r.ntoys, 200);
+    EXPECT_EQ(r.seed, options.seed);
+    for (std::size_t k = 0; k < 5; ++k) {
+      values[k].push_back(r.cls_exp[k]);
+      errors[k].push_back(r.cls_exp_error[k]);
+    }
+  }
+  for (std::size_t k = 1; k < 4; ++k) {  // -1, 0, +1 sigma (the 2-sigma quantiles rest on ~5 toys)
+    double mean = 0.0, mean_error = 0.0;
+    for (int run = 0; run < kRuns; ++run) {
+      mean += values[k][run] / kRuns;
+      mean_error += errors[k][run] / kRuns;
+    }
+    double variance = 0.0;
+    for (const double v : values[k]) variance += (v - mean) * (v - mean) / (kRuns - 1);
+    // The spread over 40 runs is known to ~11%: 0.65..1.5 is about 3-4 of its sigma.
+    EXPECT_GT(mean_error, 0.65 * std::sqrt(variance)) << "band " << k;
+    EXPECT_LT(mean_error, 1.5 * std::sqrt(variance)) << "band " << k;
+  }
 }
 
 Model gaussian_counting() {

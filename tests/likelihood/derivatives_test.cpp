@@ -157,6 +157,48 @@ TEST_P(ReferenceBestFit, ExactHessianReproducesTheReferenceErrors) {
   }
 }
 
+// The reverse-mode gradient and forward-over-reverse Hessian evaluate the interpolations in double
+// with their derivatives and record one node per block factor / per interpolation
+// (detail::prepare_preaccumulated); forward mode (Dual) and reverse-over-reverse (Var<Var>) still differentiate
+// the interpolation code operation by operation. The two agree to rounding on every shared
+// workspace, at the reference best fit and inside and outside |alpha| <= 1 (shifted by 0.6 and 1.8
+// sigma where the rates stay positive), and the values are the same bits.
+TEST_P(ReferenceBestFit, PreaccumulatedDerivativesMatchTheOperationByOperationOnes) {
+  const Model& m = testing::reference_model(GetParam());
+  const auto f = [&](const auto& x) { return m.nll(x); };
+  const Eigen::VectorXd best = testing::to_vector(testing::reference(GetParam()).json.at("bestfit").at("values"));
+  int points = 0;
+  for (const Eigen::VectorXd& x : {best, shifted(m, 0.6), shifted(m, 1.8)}) {
+    if (!std::isfinite(m.nll(x))) continue;  // a shifted point with a negative rate
+    ++points;
+    Eigen::VectorXd g;
+    EXPECT_EQ(ad::value_and_gradient(f, x, g), m.nll(x));
+    const Eigen::MatrixXd J = ad::jacobian_forward(
+        [&](const auto& y) {
+          using S = std::remove_cvref_t<decltype(y[0])>;
+          return Eigen::Matrix<S, Eigen::Dynamic, 1>::Constant(1, m.nll(y));
+        },
+        x);
+    // (A gradient entry is a cancellation of larger terms, all of it at a minimum; the two modes
+    // round them differently: hence 1e-10 of the largest entry, 1e-12 of the NLL for a gradient
+    // that vanishes, and for a tight constraint the rounding of its term ~ eps |x_i| / sigma_i^2,
+    // as in GradientVanishesAtTheReferenceMinimum.)
+    const double g_scale = J.cwiseAbs().maxCoeff() + 1e-2 * std::abs(m.nll(x));
+    for (Eigen::Index i = 0; i < x.size(); ++i) {
+      const Parameter& p = m.parameters()[static_cast<std::size_t>(i)];
+      const double rounding = p.sigma > 0.0 ? 8.0 * 2.2e-16 * std::abs(x[i]) / (p.sigma * p.sigma) : 0.0;
+      EXPECT_NEAR(g[i], J(0, i), 1e-10 * (std::abs(J(0, i)) + g_scale) + rounding) << m.parameter_names()[static_cast<std::size_t>(i)];
+    }
+    Eigen::VectorXd gh;
+    Eigen::MatrixXd H;
+    EXPECT_EQ(ad::value_gradient_hessian(f, x, gh, H), m.nll(x));
+    for (Eigen::Index i = 0; i < x.size(); ++i) EXPECT_NEAR(gh[i], g[i], 1e-12 * (std::abs(g[i]) + g_scale)) << i;
+    const Eigen::MatrixXd reference = ad::hessian(f, x, ad::HessianMode::kReverseOverReverse);
+    EXPECT_TRUE(H.isApprox(reference, 1e-12)) << (H - reference).cwiseAbs().maxCoeff();
+  }
+  EXPECT_GE(points, 1);
+}
+
 INSTANTIATE_TEST_SUITE_P(SharedData, ReferenceBestFit, ::testing::ValuesIn(testing::reference_workspaces()),
                          [](const auto& info) {
                            std::string name = info.param;

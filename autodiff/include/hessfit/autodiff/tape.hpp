@@ -136,6 +136,18 @@ class Tape {
     return node;
   }
 
+  /// A node with `n` arguments a[k] whose partials da[k] the caller computed outside the tape: a
+  /// preaccumulated function y(a_1..a_n) (say a product of interpolation factors evaluated in plain
+  /// double together with its derivatives) costs one node instead of one per operation. It records
+  /// no second partials, so it is for tapes that do not record curvature (gradients, Jacobians,
+  /// nested scalars); where curvature is recorded, use push_nonlinear, whose nodes carry them.
+  std::int32_t push_preaccumulated(std::size_t n, const std::int32_t* a, const T* da) {
+    if constexpr (std::same_as<T, double>) assert(!record_curvature_);
+    seal();
+    for (std::size_t k = 0; k < n; ++k) push_arg(a[k], da[k]);
+    return close_node(false);
+  }
+
   /// True when `node` is the last node, a sum, and nothing but one Var refers to it.
   bool extendable(std::int32_t node) const { return node == extendable_; }
   /// The node extendable() is true for, or kNoNode (never a valid index nor the constant index -1).

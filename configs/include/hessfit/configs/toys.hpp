@@ -4,11 +4,12 @@
 //
 // JSON (results.json's "toys", `hessfit toys --json`; documented in configs/README.md):
 //   hypotest  {"ntoys","seed","mu","test_statistic","q_obs","cls_obs","cls_obs_error","cls_obs_bound",
-//              "clsb_obs","clsb_obs_error","clsb_obs_bound","clb_obs","clb_obs_error","cls_exp":[5],
+//              "clsb_obs","clsb_obs_error","clsb_obs_bound","clb_obs","clb_obs_error","cls_exp":[5],"cls_exp_error":[5],
 //              "clsb_exp":[5],"clb_exp":[5],"cls_obs_asymptotic","cls_exp_asymptotic":[5],"toys":{"null","alternative"},
 //              "failed_fits","ok","message"}
-//   limit     {"ntoys","seed","poi","cl","test_statistic","observed","observed_error","expected":[5],"grid":[...],
-//              "scan":[{"mu","cls_obs","cls_obs_error","cls_exp":[5],"failed_fits"}],"failed_fits","ok","message"}
+//   limit     {"ntoys","seed","poi","cl","test_statistic","observed","observed_error","expected":[5],
+//              "expected_error":[5],"grid":[...],"scan":[{"mu","cls_obs","cls_obs_error","cls_exp":[5],
+//              "cls_exp_error":[5],"cls_obs_asymptotic","failed_fits"}],"failed_fits","ok","message"}
 //   significance {"ntoys","seed","q0_obs","p0","p0_error","p0_bound","z","p0_asymptotic","z_asymptotic","failed_fits",...}
 //   pulls     {"ntoys","seed","cl","parameters":[{"name","generated","toys","pull_mean","pull_mean_error","pull_width",
 //              "pull_width_error","bias","bias_error","coverage_hessian","coverage_hessian_error","coverage_minos",
@@ -52,12 +53,18 @@ struct ToysResults {
 /// for, known data distributions, tested values inside the POI's bounds, pull parameters).
 void check_toys(const ToysConfig& request, const FitSetup& setup, Diagnostics& diagnostics);
 
+/// The toys' options from the fits' (threads, the fits to the data; the toy fits take the
+/// conditional fit's EDM tolerance and iteration limit).
+infer::ToyOptions toy_options(const infer::InferenceOptions& fits, int ntoys, std::uint64_t seed);
+
 /// Runs what `request` asks for; `progress(done, planned)` after each block of toys.
 /// Numerical trouble is reported in the results, not thrown.
 ToysResults run_toys(const FitSetup& setup, const ToysConfig& request, const infer::InferenceOptions& fits,
                      const std::function<void(long done, long planned)>& progress = {});
 
-nlohmann::ordered_json to_json(const infer::ToyHypotestResult& result, int ntoys, std::uint64_t seed);
+nlohmann::ordered_json to_json(const infer::ToyHypotestResult& result);
+nlohmann::ordered_json to_json(const infer::ToyUpperLimitResult& result);
+nlohmann::ordered_json to_json(const infer::ToySignificanceResult& result);
 nlohmann::ordered_json to_json(const infer::PullStudyResult& result);
 nlohmann::ordered_json to_json(const infer::ToyGofResult& result);
 /// Everything (results.json's "toys").

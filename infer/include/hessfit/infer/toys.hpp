@@ -232,6 +232,10 @@ struct ToyOptions {
 
 struct [[nodiscard]] ToyHypotestResult {
   static constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  /// The toys asked for per ensemble (ToyOptions::ntoys; cls_accuracy may have added more: see
+  /// null.q.size()) and the seed.
+  int ntoys = 0;
+  std::uint64_t seed = 0;
   double mu = kNaN;
   TestStatistic statistic = TestStatistic::kQTildeMu;
   double q_obs = kNaN;
@@ -243,6 +247,8 @@ struct [[nodiscard]] ToyHypotestResult {
   bool cls_bound = false;
   /// Expected band from the background-only toys, pyhf's order (ascending).
   std::array<double, 5> cls_exp{kNaN, kNaN, kNaN, kNaN, kNaN};
+  /// The toy uncertainty of each band value (see toy_pvalues).
+  std::array<double, 5> cls_exp_error{kNaN, kNaN, kNaN, kNaN, kNaN};
   std::array<double, 5> clsb_exp{kNaN, kNaN, kNaN, kNaN, kNaN};
   std::array<double, 5> clb_exp{kNaN, kNaN, kNaN, kNaN, kNaN};
   ToyDistribution null, alternative;
@@ -257,13 +263,16 @@ struct [[nodiscard]] ToyHypotestResult {
 struct ToyUpperLimit {
   static constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   double value = kNaN;
-  /// Toy uncertainty: sigma_CLs at the crossing / |dCLs/dmu| (observed limit only).
+  /// Toy uncertainty: sigma_CLs at the crossing / |dCLs/dmu| (sigma_CLs of the observed CLs or
+  /// of the band value, interpolated between the grid points).
   double error = kNaN;
   /// The curve crosses 1 - CL inside the grid.
   bool found = false;
 };
 
 struct [[nodiscard]] ToyUpperLimitResult {
+  int ntoys = 0;  // per ensemble and grid value
+  std::uint64_t seed = 0;
   std::string poi;
   double cl = kUpperLimitLevel;
   TestStatistic statistic = TestStatistic::kQTildeMu;
@@ -276,6 +285,8 @@ struct [[nodiscard]] ToyUpperLimitResult {
 
 struct [[nodiscard]] ToySignificanceResult {
   static constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  int ntoys = 0;
+  std::uint64_t seed = 0;
   double q0_obs = kNaN;
   ToyPValue p0;
   double z = kNaN;  // -Phi^-1(p0) (a lower bound when p0 is a bound)
@@ -401,6 +412,13 @@ struct [[nodiscard]] ToyGofResult {
 ToyGofResult toy_gof(const Model& model, const ToyOptions& options);
 
 /// CLs+b / CLb and the band from two distributions (exposed for tests and the limit scan).
+/// The band value at quantile p = Phi(k) of the per-b-toy CLs has the uncertainty
+///   sqrt( ((Q(p + d) - Q(p - d)) / 2)^2 + (sigma_CLs+b / CLb)^2 ),   d = sqrt(p (1 - p) / N_b):
+/// the spread of the p-quantile of N_b b-only toys (distribution-free, from the binomial count of
+/// toys below it; Q the linear percentile, p +- d clamped to [0, 1]) and the binomial error of the
+/// CLs+b counted from the s+b toys at that quantile, sqrt(c (1 - c) / N_s+b) / CLb, c at least
+/// 1 / N_s+b (no s+b toy passing counts as one, as a p-value bound; CLb, counted from the b-only
+/// toys that set the quantile, is not varied again).
 void toy_pvalues(ToyHypotestResult& result, double tie_tolerance);
 
 namespace detail {

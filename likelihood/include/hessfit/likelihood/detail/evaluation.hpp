@@ -24,7 +24,9 @@
 #include <utility>
 #include <vector>
 
+#include "hessfit/autodiff/tape.hpp"
 #include "hessfit/autodiff/traits.hpp"
+#include "hessfit/autodiff/var.hpp"
 #include "hessfit/likelihood/interpolation.hpp"
 
 namespace hessfit::likelihood::detail {
@@ -114,6 +116,14 @@ struct Scratch {
   std::vector<double> alpha_value;
   std::vector<T> powers;  // 7 per alpha slot: alpha, alpha^2, ..., alpha^6, q
   std::vector<T> block_factor;
+  // Preaccumulation (T = Var<double>, see prepare): the powers in double, and one node's factors,
+  // their derivatives and the arguments of the node being assembled.
+  // (The argument lists are mutable: additive_part() reads the scratch as const and builds nodes.)
+  bool preaccumulated = false;
+  std::vector<double> power_value;
+  std::vector<double> factor, factor_derivative, suffix;
+  mutable std::vector<std::int32_t> arg_index;
+  mutable std::vector<double> arg_partial;
 };
 
 template <class T>
@@ -137,9 +147,167 @@ struct Product {
   }
 };
 
+/// A factor (or histosys Delta) and its first and second derivatives with respect to its alpha.
+/// The histosys Delta's value is two parts (`value` + `value2`), added to the additive part one
+/// after the other as the taped code adds them.
+struct Local {
+  double value = 0.0, value2 = 0.0, d1 = 0.0, d2 = 0.0;
+  bool inner = false;  // a histosys Delta inside |alpha| <= 1 of code2 or code4p: two parts, nonlinear
+};
+
+/// Powers alpha^1..alpha^6 and q of one slot in double, with the operations (and so the rounding)
+/// of prepare()'s taped powers.
+inline void slot_powers(double a, int degree, double* p) {
+  p[0] = a;
+  p[1] = a * a;
+  if (degree < 6) return;
+  p[2] = p[1] * a;
+  p[3] = p[1] * p[1];
+  p[4] = p[3] * a;
+  p[5] = p[2] * p[2];
+  p[6] = 15.0 * p[1];
+  p[6] += -10.0 * p[3];
+  p[6] += 3.0 * p[5];
+}
+
+/// A normsys factor kappa(a) in double, as prepare()'s taped branches compute its value; `p` are
+/// the slot's powers (read only inside |a| < 1 for code4).
+inline Local normsys_local(Interpolation code, const NormSysTerm& term, double a, const double* p) {
+  auto exponential = [](double a, double l) {
+    const double k = std::exp(a * l);
+    return Local{k, 0.0, k * l, k * l * l, false};
+  };
+  if (code == Interpolation::kCode1) return a > 0.0 ? exponential(a, term.log_hi) : exponential(a, -term.log_lo);
+  if (a >= 1.0) return exponential(a, term.log_hi);
+  if (a <= -1.0) return exponential(a, -term.log_lo);
+  const std::array<double, 6>& c = term.poly;
+  double k = p[0] * c[0];
+  for (std::size_t j = 1; j < 6; ++j) k += p[j] * c[j];
+  k += 1.0;
+  const double d1 = c[0] + 2.0 * c[1] * p[0] + 3.0 * c[2] * p[1] + 4.0 * c[3] * p[2] + 5.0 * c[4] * p[3] + 6.0 * c[5] * p[4];
+  const double d2 = 2.0 * c[1] + 6.0 * c[2] * p[0] + 12.0 * c[3] * p[1] + 20.0 * c[4] * p[2] + 30.0 * c[5] * p[3];
+  return Local{k, 0.0, d1, d2, false};
+}
+
+/// A histosys Delta(a) in double, as add_delta() computes its value (its change of the additive
+/// part's constant shift included).
+inline Local histo_local(Interpolation code, const HistoTerm& h, double a, const double* p, double& shift) {
+  switch (code) {
+    case Interpolation::kCode0: {
+      const double d = a > 0.0 ? h.dplus : h.dminus;
+      return Local{a * d, 0.0, d, 0.0, false};
+    }
+    case Interpolation::kCode2: {
+      const double qa = 0.5 * (h.dplus - h.dminus), lb = 0.5 * (h.dplus + h.dminus);
+      if (a > 1.0) {
+        shift -= lb + 2.0 * qa;
+        return Local{a * (lb + 2.0 * qa), 0.0, lb + 2.0 * qa, 0.0, false};
+      }
+      if (a < -1.0) {
+        shift += lb - 2.0 * qa;
+        return Local{a * (lb - 2.0 * qa), 0.0, lb - 2.0 * qa, 0.0, false};
+      }
+      return Local{p[1] * qa, a * lb, 2.0 * qa * p[0] + lb, 2.0 * qa, true};
+    }
+    default: {  // code4p
+      if (a > 1.0) return Local{a * h.dplus, 0.0, h.dplus, 0.0, false};
+      if (a < -1.0) return Local{a * h.dminus, 0.0, h.dminus, 0.0, false};
+      const double S = 0.5 * (h.dplus + h.dminus), A = (h.dplus - h.dminus) / 16.0;
+      return Local{p[0] * S, p[6] * A, S + A * (30.0 * p[0] - 40.0 * p[2] + 18.0 * p[4]),
+                   A * (30.0 - 120.0 * p[1] + 90.0 * p[3]), true};
+    }
+  }
+}
+
+/// The reverse-mode scalar whose interpolations prepare() preaccumulates.
+using TapedScalar = ad::Var<double>;
+
+/// prepare() for T = Var<double>: each interpolation is evaluated in double with its derivatives
+/// (normsys_local, histo_local) instead of being taped operation by operation. On a tape without
+/// curvature (gradients) a block's whole factor F = prod normfactors * prod kappas is ONE node
+/// whose arguments are the block's parameters, with the partials dF/dx_i = F_{-i} dkappa_i; on a
+/// tape that records curvature (Hessians) each kappa is one nonlinear node with its first and
+/// second partials, multiplied as before. Values are the taped code's to the bit.
+template <class Vec>
+void prepare_preaccumulated(const Tables& t, const Vec& x, Scratch<TapedScalar>& s, bool curvature) {
+  using V = TapedScalar;
+  s.preaccumulated = true;
+  s.alpha_value.resize(t.alphas.size());
+  s.power_value.resize(7 * t.alphas.size());
+  s.block_factor.resize(t.blocks.size());
+  for (std::size_t k = 0; k < t.alphas.size(); ++k) {
+    const AlphaSlot& slot = t.alphas[k];
+    const double a = x[slot.param].value();
+    s.alpha_value[k] = a;
+    if (slot.degree == 0 || std::abs(a) > 1.0) continue;
+    slot_powers(a, slot.degree, &s.power_value[7 * k]);
+  }
+  auto& tape = ad::Tape<double>::active();
+  for (std::size_t b = 0; b < t.blocks.size(); ++b) {
+    const Block& block = t.blocks[b];
+    if (!block.has_factor()) continue;
+    if (curvature) {
+      Product<V> f;
+      for (Index i = block.scalar_begin; i < block.scalar_end; ++i) f.mul(x[t.scalar_params[i]]);
+      for (Index i = block.normsys_begin; i < block.normsys_end; ++i) {
+        const NormSysTerm& term = t.normsys[i];
+        const V& alpha = x[t.alphas[term.slot].param];
+        const Local l = normsys_local(t.normsys_code, term, s.alpha_value[term.slot], &s.power_value[7 * term.slot]);
+        if (!alpha.on_tape()) {
+          f.mul(V(l.value));
+          continue;
+        }
+        const double c = alpha.coeff();
+        f.mul(V(l.value, 1.0, tape.push_nonlinear(alpha.index(), l.d1 * c, l.d2 * c * c), false));
+      }
+      s.block_factor[b] = std::move(f.value);
+      continue;
+    }
+    // The factors in the taped order (scalars, then normsys terms), their derivatives with respect
+    // to their nodes and those nodes (-1: a constant).
+    s.factor.clear(), s.factor_derivative.clear(), s.arg_index.clear();
+    for (Index i = block.scalar_begin; i < block.scalar_end; ++i) {
+      const V& v = x[t.scalar_params[i]];
+      s.factor.push_back(v.value()), s.factor_derivative.push_back(v.coeff()), s.arg_index.push_back(v.index());
+    }
+    for (Index i = block.normsys_begin; i < block.normsys_end; ++i) {
+      const NormSysTerm& term = t.normsys[i];
+      const V& alpha = x[t.alphas[term.slot].param];
+      const Local l = normsys_local(t.normsys_code, term, s.alpha_value[term.slot], &s.power_value[7 * term.slot]);
+      s.factor.push_back(l.value), s.factor_derivative.push_back(l.d1 * alpha.coeff()), s.arg_index.push_back(alpha.index());
+    }
+    // F by the taped left fold; dF/dx_i = (k_0 ... k_{i-1}) (k_{i+1} ... k_m) dk_i, with prefix
+    // and suffix products (no division: a factor may be zero).
+    const std::size_t m = s.factor.size();
+    s.suffix.resize(m);
+    double suffix = 1.0;
+    for (std::size_t i = m; i-- > 0;) {
+      s.suffix[i] = suffix;
+      suffix *= s.factor[i];
+    }
+    s.arg_partial.clear();
+    std::size_t n = 0;
+    double prefix = 1.0;
+    for (std::size_t i = 0; i < m; ++i) {
+      if (s.arg_index[i] >= 0) {
+        s.arg_index[n] = s.arg_index[i];
+        s.arg_partial.push_back(prefix * s.suffix[i] * s.factor_derivative[i]);
+        ++n;
+      }
+      prefix = i == 0 ? s.factor[0] : prefix * s.factor[i];
+    }
+    s.block_factor[b] = n == 0 ? V(prefix) : V(prefix, 1.0, tape.push_preaccumulated(n, s.arg_index.data(), s.arg_partial.data()), false);
+  }
+}
+
 template <class T, class Vec>
 void prepare(const Tables& t, const Vec& x, Scratch<T>& s) {
   using ad::value_of;
+  s.preaccumulated = false;
+  if constexpr (std::same_as<T, TapedScalar>) {
+    prepare_preaccumulated(t, x, s, ad::Tape<double>::active().curvature_enabled());
+    return;
+  }
   s.alpha_value.resize(t.alphas.size());
   s.powers.resize(7 * t.alphas.size());
   s.block_factor.resize(t.blocks.size());
@@ -228,9 +396,45 @@ void add_delta(const Tables& t, const HistoTerm& h, const Vec& x, const Scratch<
   }
 }
 
+/// additive_part() after prepare_preaccumulated(): the Deltas evaluated in double with their
+/// derivatives; without curvature the whole sum is one node, with it each Delta is one nonlinear
+/// node. The value is add_delta()'s to the bit.
+template <class Vec>
+TapedScalar additive_part_preaccumulated(const Tables& t, const Entry& entry, const Vec& x, const Scratch<TapedScalar>& s) {
+  using V = TapedScalar;
+  auto& tape = ad::Tape<double>::active();
+  const bool curvature = tape.curvature_enabled();
+  double A = 0.0, shift = entry.nominal;
+  s.arg_index.clear(), s.arg_partial.clear();
+  for (Index k = entry.histo_begin; k < entry.histo_end; ++k) {
+    const HistoTerm& h = t.histo[k];
+    const V& alpha = x[t.alphas[h.slot].param];
+    const Local l = histo_local(t.histosys_code, h, s.alpha_value[h.slot], &s.power_value[7 * h.slot], shift);
+    A += l.value;
+    if (l.inner) A += l.value2;  // the taped code's second addition (code2, code4p inside |alpha| <= 1)
+    if (!alpha.on_tape()) continue;
+    const double c = alpha.coeff();
+    if (curvature && l.inner) {  // Delta is one nonlinear node; the sum takes it with partial 1
+      s.arg_index.push_back(tape.push_nonlinear(alpha.index(), l.d1 * c, l.d2 * c * c)), s.arg_partial.push_back(1.0);
+    } else {
+      s.arg_index.push_back(alpha.index()), s.arg_partial.push_back(l.d1 * c);
+    }
+  }
+  A += shift;
+  const std::size_t n = s.arg_index.size();
+  if (n == 0) return V(A);
+  if (!curvature) return V(A, 1.0, tape.push_preaccumulated(n, s.arg_index.data(), s.arg_partial.data()), false);
+  // With curvature: a linear sum of the Deltas' nodes (and of the linear Deltas' alphas).
+  const std::int32_t node = tape.push_linear(s.arg_index[0], s.arg_partial[0]);
+  for (std::size_t k = 1; k < n; ++k) tape.extend(node, s.arg_index[k], s.arg_partial[k]);
+  return V(A, 1.0, node);
+}
+
 /// nominal + sum of the entry's histosys Deltas.
 template <class T, class Vec>
 T additive_part(const Tables& t, const Entry& entry, const Vec& x, const Scratch<T>& s) {
+  if constexpr (std::same_as<T, TapedScalar>)
+    if (s.preaccumulated) return additive_part_preaccumulated(t, entry, x, s);
   T A(0.0);
   double shift = entry.nominal;
   for (Index h = entry.histo_begin; h < entry.histo_end; ++h) add_delta(t, t.histo[h], x, s, A, shift);
