@@ -18,7 +18,8 @@
 #   RLIMIT_AS): ASan reserves terabytes of address space, so a limit would make every run fail.
 # - The MPI tests: Open MPI (not instrumented) never frees some of its own allocations, so
 #   LeakSanitizer reads its suppressions from scripts/lsan-openmpi.supp (Open MPI's libraries
-#   only). The install check links its consumer with -fsanitize and preloads the runtime for its
+#   only), and the MPI tests add fast_unwind_on_malloc=0 so that the leaks' stacks reach those
+#   libraries (tests/cli/CMakeLists.txt). The install check links its consumer with -fsanitize and preloads the runtime for its
 #   Python step.
 # - The tests' ctest TIMEOUTs are multiplied by HESSFIT_TEST_TIMEOUT_FACTOR (CMake; 10 in a
 #   sanitizer build): the lesson examples of examples_tests took over their 120 s under ASan.
