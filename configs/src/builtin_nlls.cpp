@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "hessfit/configs/nll_registry.hpp"
+#include "hessfit/common/log_gamma.hpp"
 
 namespace hessfit::configs::detail {
 
@@ -103,7 +104,7 @@ NllModel build_counting(const NllArguments& args) {
     const std::size_t k = s.size();
     double constant = 0.0;
     for (std::size_t i = 0; i < k; ++i)
-      constant += std::lgamma(d[static_cast<Eigen::Index>(i)] + 1.0) + std::log(sigma_b[i]) + 0.5 * std::log(2.0 * std::numbers::pi);
+      constant += log_gamma(d[static_cast<Eigen::Index>(i)] + 1.0) + std::log(sigma_b[i]) + 0.5 * std::log(2.0 * std::numbers::pi);
     const T& mu = x[0];
     T f = 0.0 * mu;
     for (std::size_t i = 0; i < k; ++i) {

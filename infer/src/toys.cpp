@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "hessfit/common/text.hpp"
+#include "hessfit/common/log_gamma.hpp"
 #include "hessfit/fit/parallel.hpp"
 
 namespace hessfit::infer {
@@ -90,7 +91,7 @@ double ToyRandom::poisson(double mean) noexcept {
     const double k = std::floor((2.0 * a / us + b) * u + mean + 0.43);
     if (us >= 0.07 && v <= vr) return k;
     if (k < 0.0 || (us < 0.013 && v > us)) continue;
-    if (std::log(v) + std::log(inv_alpha) - std::log(a / (us * us) + b) <= -mean + k * loglam - std::lgamma(k + 1.0))
+    if (std::log(v) + std::log(inv_alpha) - std::log(a / (us * us) + b) <= -mean + k * loglam - log_gamma(k + 1.0))
       return k;
   }
 }

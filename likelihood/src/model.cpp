@@ -1,5 +1,6 @@
 #include "hessfit/likelihood/model.hpp"
 
+#include "hessfit/common/log_gamma.hpp"
 #include "hessfit/common/text.hpp"
 
 #include <algorithm>
@@ -60,7 +61,7 @@ namespace detail {
 
 double poisson_constant(double n) noexcept {
   if (n <= 0.0) return 0.0;
-  if (n < 30.0) return std::lgamma(n + 1.0) - n * std::log(n) + n;
+  if (n < 30.0) return log_gamma(n + 1.0) - n * std::log(n) + n;
   // Stirling: lgamma(n+1) = (n + 1/2) log n - n + log(2 pi)/2 + 1/(12n) - 1/(360n^3) + 1/(1260n^5) - 1/(1680n^7) + ...
   const double inv = 1.0 / n, inv2 = inv * inv;
   return 0.5 * std::log(2.0 * std::numbers::pi * n) +
@@ -93,11 +94,11 @@ DataConstants data_constants(const Tables& t, DataView data) noexcept {
   DataConstants c;
   for (std::size_t b = 0; b < t.bins.size(); ++b) {
     c.main += poisson_constant(data.main[b]);
-    c.main_lgamma += std::lgamma(data.main[b] + 1.0);
+    c.main_lgamma += log_gamma(data.main[b] + 1.0);
   }
   for (const PoissonTerm& p : t.poisson) {
     c.poisson += poisson_constant(data.aux[p.aux]);
-    c.poisson_lgamma += std::lgamma(data.aux[p.aux] + 1.0);
+    c.poisson_lgamma += log_gamma(data.aux[p.aux] + 1.0);
   }
   return c;
 }
