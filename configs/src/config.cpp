@@ -83,10 +83,9 @@ struct Reader {
     }
     for (std::size_t i = 0; i < n.keys.size(); ++i) {
       if (std::find(allowed.begin(), allowed.end(), n.keys[i]) != allowed.end()) continue;
-      const std::string hint = did_you_mean(n.keys[i], allowed);
-      d.error(n.key_where[i], (context.empty() ? "unknown top-level key '" + n.keys[i] + "'"
-                                               : "unknown key '" + n.keys[i] + "' in '" + context + "'") +
-                                  (hint.empty() ? " (valid keys: " + join(allowed) + ")" : hint));
+      d.error(n.key_where[i],
+              context.empty() ? "unknown top-level key '" + n.keys[i] + "'" : "unknown key '" + n.keys[i] + "' in '" + context + "'",
+              {n.keys[i], allowed, "valid keys"});
     }
     return true;
   }
@@ -158,8 +157,11 @@ struct Reader {
 
   std::optional<std::string> choice(const Node& n, const std::string& what, const std::vector<std::string>& options) {
     if (n.is_scalar() && std::find(options.begin(), options.end(), n.scalar) != options.end()) return n.scalar;
-    const std::string hint = n.is_scalar() ? did_you_mean(n.scalar, options) : "";
-    d.error(n.where, "'" + what + "' must be one of " + join(options, " | ") + ", got " + n.describe() + hint);
+    const std::string message = "'" + what + "' must be one of " + join(options, " | ") + ", got " + n.describe();
+    if (n.is_scalar())
+      d.error(n.where, message, {n.scalar, options, ""});
+    else
+      d.error(n.where, message);
     return std::nullopt;
   }
 
@@ -301,8 +303,7 @@ void read_model(Reader& r, const Node* node, const Location& root_where, ModelCo
       definition = find_nll(s->value);
       if (definition == nullptr) {
         const auto names = registered_nlls();
-        const std::string hint = did_you_mean(s->value, names);
-        r.d.error(n->where, "unknown NLL '" + s->value + "'" + (hint.empty() ? " (registered: " + join(names) + ")" : hint));
+        r.d.error(n->where, "unknown NLL '" + s->value + "'", {s->value, names, "registered"});
       }
       m.nll = *s;
     }
@@ -323,9 +324,8 @@ void read_model(Reader& r, const Node* node, const Location& root_where, ModelCo
       for (std::size_t i = 0; i < n->keys.size(); ++i) {
         const std::string& key = n->keys[i];
         if (definition != nullptr && std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-          const std::string hint = did_you_mean(key, allowed);
-          r.d.error(n->key_where[i], "unknown argument '" + key + "' of NLL '" + m.nll->value + "'" +
-                                         (hint.empty() ? " (arguments: " + join(allowed) + ")" : hint));
+          r.d.error(n->key_where[i], "unknown argument '" + key + "' of NLL '" + m.nll->value + "'",
+                    {key, allowed, "arguments"});
           continue;
         }
         if (auto a = read_argument(r, n->items[i], "model.data." + key)) arguments[key] = *a;

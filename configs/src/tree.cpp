@@ -16,8 +16,10 @@
 #include <limits>
 #include <numeric>
 #include <sstream>
+#include <string_view>
 #include <tuple>
 #include <unordered_map>
+#include <utility>
 
 namespace hessfit::configs {
 
@@ -26,12 +28,32 @@ std::string Location::text() const {
   return source + ":" + std::to_string(line) + ":" + std::to_string(column);
 }
 
+std::string Suggestion::text() const {
+  if (const std::string n = nearest(word, candidates); !n.empty()) return "; did you mean '" + n + "'?";
+  if (list_as.empty()) return {};
+  std::string out = " (" + list_as + ": ";
+  for (std::size_t i = 0; i < candidates.size(); ++i) out += (i == 0 ? "" : ", ") + candidates[i];
+  return out + ")";
+}
+
 std::string Problem::text() const {
   const std::string w = where.text();
-  return w.empty() ? message : w + ": " + message;
+  const std::string m = suggestion ? message + suggestion->text() : message;
+  return w.empty() ? m : w + ": " + m;
+}
+
+void Problem::complete() {
+  if (!suggestion) return;
+  message += suggestion->text();
+  suggestion.reset();
 }
 
 namespace {
+std::vector<Problem> complete_shown(std::vector<Problem> problems) {
+  for (std::size_t i = 0; i < problems.size() && i < kMaxProblemsShown; ++i) problems[i].complete();
+  return problems;
+}
+
 std::string join_problems(const std::vector<Problem>& problems) {
   std::string out;
   for (std::size_t i = 0; i < problems.size() && i < kMaxProblemsShown; ++i) detail::append_joined(out, "\n", problems[i].text());
@@ -40,25 +62,35 @@ std::string join_problems(const std::vector<Problem>& problems) {
 }
 }  // namespace
 
-ConfigError::ConfigError(std::vector<Problem> problems)
+ConfigError::ConfigError(std::vector<Problem> problems) : ConfigError(complete_shown(std::move(problems)), Completed{}) {}
+
+ConfigError::ConfigError(std::vector<Problem> problems, Completed)
     : std::runtime_error(join_problems(problems)), problems_(std::move(problems)) {}
 
 void Diagnostics::error(Location where, std::string message) {
   problems_.push_back({std::move(where), std::move(message)});
 }
 
+void Diagnostics::error(Location where, std::string message, Suggestion suggestion) {
+  problems_.push_back({std::move(where), std::move(message), std::move(suggestion)});
+}
+
 std::vector<Problem> Diagnostics::sorted() const {
-  // In the order of the file: by source (in order of first appearance), line, column.
-  std::vector<std::string> sources;
-  for (const auto& p : problems_)
-    if (std::find(sources.begin(), sources.end(), p.where.source) == sources.end()) sources.push_back(p.where.source);
-  auto key = [&](const Problem& p) {
-    const auto rank = std::find(sources.begin(), sources.end(), p.where.source) - sources.begin();
-    return std::tuple(rank, p.where.line, p.where.column);
-  };
-  std::vector<Problem> out = problems_;
-  std::stable_sort(out.begin(), out.end(), [&](const Problem& a, const Problem& b) { return key(a) < key(b); });
-  return out;
+  // In the order of the file: by source (in order of first appearance), line, column. Every
+  // `--set` is a source of its own, so the ranks are looked up, not searched for.
+  std::unordered_map<std::string_view, std::size_t> rank_of;
+  for (const auto& p : problems_) rank_of.try_emplace(p.where.source, rank_of.size());
+  std::vector<std::pair<std::tuple<std::size_t, int, int>, std::size_t>> order;  // key, index
+  order.reserve(problems_.size());
+  for (std::size_t i = 0; i < problems_.size(); ++i) {
+    const Location& w = problems_[i].where;
+    order.push_back({{rank_of.at(w.source), w.line, w.column}, i});
+  }
+  std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<Problem> out;
+  out.reserve(problems_.size());
+  for (const auto& [key, i] : order) out.push_back(problems_[i]);
+  return complete_shown(std::move(out));
 }
 
 void Diagnostics::check() const {

@@ -9,6 +9,7 @@
 // Algorithm outcomes (a fit that does not converge, ...) are never reported through exceptions.
 #pragma once
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -25,24 +26,44 @@ struct Location {
   std::string text() const;
 };
 
+/// The "did you mean" ending of a message, worked out only when the message is shown: the
+/// nearest of `candidates` to `word` ("; did you mean 'x'?"); if none is close, the list of
+/// candidates under the heading `list_as` (" (valid keys: minimizer, tolerance, ...)"), or nothing
+/// if `list_as` is empty. Lazy because the edit distances of thousands of unknown keys to every
+/// valid key cost more than the rest of the validation (60% of a fuzzed `--set` run), and only
+/// the first kMaxProblemsShown problems are printed.
+struct Suggestion {
+  std::string word;
+  std::vector<std::string> candidates;
+  std::string list_as;  // "valid keys"
+  std::string text() const;
+};
+
 struct Problem {
   Location where;
   std::string message;  // "unknown key 'minimiser' in 'fit'; did you mean 'minimizer'?"
-  /// "<where>: <message>".
+  /// An ending not yet appended to `message`. The problems a ConfigError or Diagnostics::sorted()
+  /// shows (the first kMaxProblemsShown) have it appended; text() appends it for any problem.
+  std::optional<Suggestion> suggestion{};
+  /// "<where>: <message><suggestion>".
   std::string text() const;
+  /// Appends the suggestion to `message`.
+  void complete();
 };
 
 /// Messages spell out at most this many problems, then count the rest.
 inline constexpr std::size_t kMaxProblemsShown = 50;
 
 /// Bad configuration. what() gives one line per problem, in the order found (the first
-/// kMaxProblemsShown, then "... and N more").
+/// kMaxProblemsShown, then "... and N more"); those problems have their suggestions completed.
 class ConfigError : public std::runtime_error {
  public:
   explicit ConfigError(std::vector<Problem> problems);
   const std::vector<Problem>& problems() const noexcept { return problems_; }
 
  private:
+  struct Completed {};
+  ConfigError(std::vector<Problem> problems, Completed);
   std::vector<Problem> problems_;
 };
 
@@ -50,10 +71,13 @@ class ConfigError : public std::runtime_error {
 class Diagnostics {
  public:
   void error(Location where, std::string message);
+  /// A problem whose message ends in a suggestion, computed only if the problem is shown.
+  void error(Location where, std::string message, Suggestion suggestion);
   bool ok() const noexcept { return problems_.empty(); }
   std::size_t size() const noexcept { return problems_.size(); }
   const std::vector<Problem>& problems() const noexcept { return problems_; }
-  /// The problems in file order: by source (in order of first appearance), line, column.
+  /// The problems in file order: by source (in order of first appearance), line, column; the
+  /// first kMaxProblemsShown with their suggestions completed.
   std::vector<Problem> sorted() const;
   /// Throws ConfigError (problems in file order) if any problem was recorded.
   void check() const;
