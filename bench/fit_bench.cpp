@@ -63,7 +63,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "bench_report.hpp"
+#include "bench_main.hpp"
 #include "hessfit/autodiff.hpp"
 #include "hessfit/fit/covariance.hpp"
 #include "hessfit/fit/minimize.hpp"
@@ -230,7 +230,6 @@ void discover_workspaces() {
 // ---- checks ------------------------------------------------------------------------------------
 
 std::map<std::string, std::string> check_results;  // case name -> "" or the failure
-bool any_check_failed = false;
 
 /// Runs `check` once per case (the first repetition); on failure skips the case with the reason.
 template <class Check>
@@ -246,7 +245,7 @@ bool passes(benchmark::State& state, const std::string& name, Check&& check) {
     it = check_results.emplace(name, message).first;
     if (!message.empty()) {
       std::fprintf(stderr, "CHECK FAILED %s: %s\n", name.c_str(), message.c_str());
-      any_check_failed = true;
+      hb::any_check_failed = true;
     }
   }
   if (!it->second.empty()) {
@@ -836,37 +835,14 @@ void print_summary(std::ostream& out, const Reporter& rep) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool json = false;
-  std::vector<char*> args;
-  for (int i = 0; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a.rfind("--data_dir=", 0) == 0) {
-      data_dir = a.substr(std::strlen("--data_dir="));
-      continue;
-    }
-    if (a.rfind("--fit_threads=", 0) == 0) {
-      fit_threads = std::max(1, std::atoi(a.c_str() + std::strlen("--fit_threads=")));
-      continue;
-    }
-    if (a == "--no_probe") {
-      probe_enabled = false;
-      continue;
-    }
-    if (a == "--benchmark_format=json") json = true;
-    args.push_back(argv[i]);
-  }
-  int count = static_cast<int>(args.size());
-  benchmark::Initialize(&count, args.data());
-  if (benchmark::ReportUnrecognizedArguments(count, args.data())) return 1;
+  const auto json = hb::initialize(argc, argv,
+                                   {{"--data_dir=", [](const std::string& v) { data_dir = v; }},
+                                    {"--fit_threads=", [](const std::string& v) { fit_threads = std::max(1, std::atoi(v.c_str())); }},
+                                    {"--no_probe", [](const std::string&) { probe_enabled = false; }}});
+  if (!json) return 1;
   discover_workspaces();
   if (!data_note.empty()) std::fprintf(stderr, "hessfit_fit_bench: %s\n", data_note.c_str());
   register_cases();
-
-  hb::run_and_summarise(json, [&](const auto& reporter) { print_summary(json ? std::cerr : std::cout, reporter); });
-  benchmark::Shutdown();
-  if (any_check_failed) {
-    std::fprintf(stderr, "\nERROR: some results did not match the references (see CHECK FAILED above).\n");
-    return 1;
-  }
-  return 0;
+  return hb::run(*json, [](std::ostream& out, const auto& reporter) { print_summary(out, reporter); },
+                 "some results did not match the references (see CHECK FAILED above).");
 }
