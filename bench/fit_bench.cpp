@@ -163,9 +163,12 @@ void read_reference(SharedWorkspace& w) {
     t.migrad = number_or(im.at("migrad").at("time_s"), -1.0);
     t.hesse = number_or(im.at("hesse").at("time_s"), -1.0);
     const auto& m = im.at("minos");
-    t.minos = number_or(m.at("time_s"), -1.0);
-    for (const auto& p : m.at("params")) t.minos_parameters.push_back(p.get<std::string>());
-    const double calls = number_or(m.at("nfcn"), -1.0);
+    // Where iminuit's MINOS was not run (atlas-2l0j: "skipped"), there is no time to compare with.
+    const bool ran = !m.value("skipped", false);
+    t.minos = ran ? number_or(m.at("time_s"), -1.0) : -1.0;
+    if (ran)
+      for (const auto& p : m.at("params")) t.minos_parameters.push_back(p.get<std::string>());
+    const double calls = ran ? number_or(m.at("nfcn"), -1.0) : -1.0;
     if (!t.minos_parameters.empty() && calls > 0 && m.at("results").contains(t.minos_parameters.front())) {
       const double poi_calls = number_or(m.at("results").at(t.minos_parameters.front()).at("nfcn"), -1.0);
       if (poi_calls > 0) t.minos_poi = t.minos * poi_calls / calls;
