@@ -75,28 +75,10 @@ class Collecting : public Base {
   }
 
   /// Median CPU seconds per iteration of `name`; -1 if it did not run.
-  double time_of(const std::string& name) const {
-    auto it = runs_.find(name);
-    if (it != runs_.end() && !it->second.empty()) {
-      std::vector<double> v;
-      for (const auto& r : it->second) v.push_back(r.cpu_seconds);
-      return median(v);
-    }
-    auto agg = aggregate_median_.find(name);
-    return agg == aggregate_median_.end() ? -1.0 : agg->second.first.cpu_seconds;
-  }
+  double time_of(const std::string& name) const { return median_seconds(name, &RunRecord::cpu_seconds); }
 
   /// Median wall seconds per iteration of `name`; -1 if it did not run.
-  double real_time_of(const std::string& name) const {
-    auto it = runs_.find(name);
-    if (it != runs_.end() && !it->second.empty()) {
-      std::vector<double> v;
-      for (const auto& r : it->second) v.push_back(r.real_seconds);
-      return median(v);
-    }
-    auto agg = aggregate_median_.find(name);
-    return agg == aggregate_median_.end() ? -1.0 : agg->second.first.real_seconds;
-  }
+  double real_time_of(const std::string& name) const { return median_seconds(name, &RunRecord::real_seconds); }
 
   /// Median of a counter of `name` over its runs; -1 if absent.
   double counter_of(const std::string& name, const std::string& counter) const {
@@ -126,6 +108,18 @@ class Collecting : public Base {
   std::map<std::string, std::string> errors;  // benchmark name -> error message
 
  private:
+  /// Median of `seconds` (cpu_seconds or real_seconds) over the runs of `name`; -1 if it did not run.
+  double median_seconds(const std::string& name, double RunRecord::*seconds) const {
+    auto it = runs_.find(name);
+    if (it != runs_.end() && !it->second.empty()) {
+      std::vector<double> v;
+      for (const auto& r : it->second) v.push_back(r.*seconds);
+      return median(v);
+    }
+    auto agg = aggregate_median_.find(name);
+    return agg == aggregate_median_.end() ? -1.0 : agg->second.first.*seconds;
+  }
+
   std::map<std::string, std::vector<RunRecord>> runs_;
   std::map<std::string, std::pair<RunRecord, std::int64_t>> aggregate_median_;  // record, repetitions
 };

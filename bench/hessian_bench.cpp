@@ -31,7 +31,7 @@
 #include <vector>
 
 #include "hessfit/autodiff.hpp"
-#include "bench_report.hpp"
+#include "bench_main.hpp"
 #include "problems.hpp"
 
 #ifdef HESSFIT_BENCH_HAVE_ADOLC
@@ -265,7 +265,6 @@ std::string check_against_floor(const Case& c, const Runner& run) {
 }
 
 std::map<std::string, std::string> check_results;  // case name -> "" or the mismatch
-bool any_check_failed = false;
 
 void run_case(benchmark::State& state, const Case& c) {
 #ifdef HESSFIT_BENCH_HAVE_ADOLC
@@ -277,7 +276,7 @@ void run_case(benchmark::State& state, const Case& c) {
   if (!it->second.empty()) {
     const std::string message = c.name + ": " + it->second;
     std::fprintf(stderr, "CHECK FAILED %s\n", message.c_str());
-    any_check_failed = true;
+    hb::any_check_failed = true;
     state.SkipWithError(message.c_str());
     return;
   }
@@ -494,29 +493,19 @@ void print_summary(std::ostream& out, const Reporter& rep, const std::vector<Pea
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool all = false, peak_memory = true, json = false;
-  std::vector<char*> args;
-  for (int i = 0; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a.rfind("--peak_memory_child=", 0) == 0) return peak_memory_child(a.substr(std::strlen("--peak_memory_child=")));
-    if (a == "--all") {
-      all = true;
-      continue;
-    }
-    if (a == "--no_peak_memory") {
-      peak_memory = false;
-      continue;
-    }
-    if (a == "--benchmark_format=json") json = true;
-    args.push_back(argv[i]);
-  }
-  int count = static_cast<int>(args.size());
-  benchmark::Initialize(&count, args.data());
-  if (benchmark::ReportUnrecognizedArguments(count, args.data())) return 1;
+  // The child process of measure_child(): nothing else runs in it.
+  for (int i = 0; i < argc; ++i)
+    if (std::strncmp(argv[i], "--peak_memory_child=", std::strlen("--peak_memory_child=")) == 0)
+      return peak_memory_child(argv[i] + std::strlen("--peak_memory_child="));
+  bool all = false, peak_memory = true;
+  const auto json = hb::initialize(argc, argv,
+                                   {{"--all", [&all](const std::string&) { all = true; }},
+                                    {"--no_peak_memory", [&peak_memory](const std::string&) { peak_memory = false; }}});
+  if (!json) return 1;
   register_cases(all);
 
-  std::vector<PeakMemory> memory;
-  auto finish = [&](const auto& reporter) {
+  auto finish = [&](std::ostream& out, const auto& reporter) {
+    std::vector<PeakMemory> memory;
     if (peak_memory) {
       memory.push_back(measure_child("baseline"));
       memory.push_back(measure_child("hessfit_fwd_over_rev"));
@@ -524,13 +513,7 @@ int main(int argc, char** argv) {
       memory.push_back(measure_child("adolc_hessian2"));
 #endif
     }
-    print_summary(json ? std::cerr : std::cout, reporter, memory);
+    print_summary(out, reporter, memory);
   };
-  hb::run_and_summarise(json, finish);
-  benchmark::Shutdown();
-  if (any_check_failed) {
-    std::fprintf(stderr, "\nERROR: some results did not match the analytic floor (see CHECK FAILED above).\n");
-    return 1;
-  }
-  return 0;
+  return hb::run(*json, finish, "some results did not match the analytic floor (see CHECK FAILED above).");
 }

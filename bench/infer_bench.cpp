@@ -26,7 +26,7 @@
 #include <string>
 #include <vector>
 
-#include "bench_report.hpp"
+#include "bench_main.hpp"
 #include "hessfit/infer.hpp"
 #include "hessfit/likelihood.hpp"
 #include "infer_problems.hpp"
@@ -39,10 +39,10 @@ namespace lh = hessfit::likelihood;
 namespace {
 
 using hb::b3_like;
+using hb::check;
 using hb::pyhf_example;
 
 std::string data_dir = HESSFIT_BENCH_DATA_DIR;
-bool any_check_failed = false;
 
 struct Problem {
   std::string label;
@@ -69,12 +69,6 @@ void discover() {
     add(name, std::make_unique<inf::Model>(lh::Workspace::load(file).model()));
   }
   for (int p : {100, 200}) add("B3-like p=" + std::to_string(p), b3_like(p));
-}
-
-void check(bool ok, const std::string& what) {
-  if (ok) return;
-  any_check_failed = true;
-  std::fprintf(stderr, "CHECK FAILED: %s\n", what.c_str());
 }
 
 void bench_hypotest(benchmark::State& state, const Problem* p) {
@@ -162,27 +156,10 @@ void print_summary(std::ostream& out, const Reporter& rep) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool json = false;
-  std::vector<char*> args;
-  for (int i = 0; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a.rfind("--data_dir=", 0) == 0) {
-      data_dir = a.substr(std::strlen("--data_dir="));
-      continue;
-    }
-    if (a == "--benchmark_format=json") json = true;
-    args.push_back(argv[i]);
-  }
-  int count = static_cast<int>(args.size());
-  benchmark::Initialize(&count, args.data());
-  if (benchmark::ReportUnrecognizedArguments(count, args.data())) return 1;
+  const auto json = hb::initialize(argc, argv, {{"--data_dir=", [](const std::string& v) { data_dir = v; }}});
+  if (!json) return 1;
   discover();
   register_cases();
-  hb::run_and_summarise(json, [&](const auto& reporter) { print_summary(json ? std::cerr : std::cout, reporter); });
-  benchmark::Shutdown();
-  if (any_check_failed) {
-    std::fprintf(stderr, "\nERROR: some results failed their checks (see CHECK FAILED above).\n");
-    return 1;
-  }
-  return 0;
+  return hb::run(*json, [](std::ostream& out, const auto& reporter) { print_summary(out, reporter); },
+                 "some results failed their checks (see CHECK FAILED above).");
 }

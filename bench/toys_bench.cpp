@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "bench_report.hpp"
+#include "bench_main.hpp"
 #include "infer_problems.hpp"
 
 namespace hb = hessfit::bench;
@@ -33,9 +33,10 @@ namespace lh = hessfit::likelihood;
 
 namespace {
 
+using hb::check;
+
 std::string data_dir = HESSFIT_BENCH_DATA_DIR;
 std::string only;  // --only=SUBSTRING: the cases whose label contains it (profiling one model)
-bool any_check_failed = false;
 
 struct Problem {
   std::string label;
@@ -44,12 +45,6 @@ struct Problem {
   int ntoys = 0;
 };
 std::vector<std::unique_ptr<Problem>> problems;
-
-void check(bool ok, const std::string& what) {
-  if (ok) return;
-  any_check_failed = true;
-  std::fprintf(stderr, "CHECK FAILED: %s\n", what.c_str());
-}
 
 void discover(double scale) {
   auto add = [scale](std::string label, std::unique_ptr<inf::Model> m, int ntoys) {
@@ -147,37 +142,17 @@ void print_summary(std::ostream& out, const Reporter& rep) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool json = false;
   double scale = 1.0;
-  std::vector<char*> args;
-  for (int i = 0; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a.rfind("--data_dir=", 0) == 0) {
-      data_dir = a.substr(std::strlen("--data_dir="));
-      continue;
-    }
-    if (a.rfind("--toys_scale=", 0) == 0) {  // multiply every case's toy count (quick runs: 0.1)
-      scale = std::stod(a.substr(std::strlen("--toys_scale=")));
-      continue;
-    }
-    if (a.rfind("--only=", 0) == 0) {  // run only the models whose label contains this
-      only = a.substr(std::strlen("--only="));
-      continue;
-    }
-    if (a == "--benchmark_format=json") json = true;
-    args.push_back(argv[i]);
-  }
-  int count = static_cast<int>(args.size());
-  benchmark::Initialize(&count, args.data());
-  if (benchmark::ReportUnrecognizedArguments(count, args.data())) return 1;
+  const auto json = hb::initialize(argc, argv,
+                                   {{"--data_dir=", [](const std::string& v) { data_dir = v; }},
+                                    // multiply every case's toy count (quick runs: 0.1)
+                                    {"--toys_scale=", [&scale](const std::string& v) { scale = std::stod(v); }},
+                                    // run only the models whose label contains this
+                                    {"--only=", [](const std::string& v) { only = v; }}});
+  if (!json) return 1;
   discover(scale);
   check_determinism();
   register_cases();
-  hb::run_and_summarise(json, [&](const auto& reporter) { print_summary(json ? std::cerr : std::cout, reporter); });
-  benchmark::Shutdown();
-  if (any_check_failed) {
-    std::fprintf(stderr, "\nERROR: some results failed their checks (see CHECK FAILED above).\n");
-    return 1;
-  }
-  return 0;
+  return hb::run(*json, [](std::ostream& out, const auto& reporter) { print_summary(out, reporter); },
+                 "some results failed their checks (see CHECK FAILED above).");
 }

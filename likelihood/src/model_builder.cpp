@@ -569,6 +569,7 @@ void ModelBuilder::make_tables() {
           }
           case ModifierType::kHistoSys: {
             const Index s = slot(d.offset, histosys_degree);
+            t.alphas[s].histosys = true;
             for (std::size_t b = 0; b < bins; ++b) {
               const double dplus = m.hi_data[b] - sample.data[b], dminus = sample.data[b] - m.lo_data[b];
               if (dplus == 0.0 && dminus == 0.0) continue;  // Delta = 0 for every code

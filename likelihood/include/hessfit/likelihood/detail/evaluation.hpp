@@ -37,6 +37,7 @@ using Index = std::uint32_t;
 struct AlphaSlot {
   Index param = 0;
   int degree = 0;  // 0: none, 2: alpha^2 (code2), 6: alpha^1..6 and q (code4 / code4p)
+  bool histosys = false;  // some histosys term interpolates with it
 };
 
 struct NormSysTerm {
@@ -116,8 +117,9 @@ struct Scratch {
   std::vector<double> alpha_value;
   std::vector<T> powers;  // 7 per alpha slot: alpha, alpha^2, ..., alpha^6, q
   std::vector<T> block_factor;
-  // Preaccumulation (T = Var<double>, see prepare): the powers in double, and one node's factors,
-  // their derivatives and the arguments of the node being assembled.
+  // Preaccumulation (T = Var<double>, see prepare): whether additive_part() preaccumulates, the
+  // powers in double, and one node's factors, their derivatives and the arguments of the node
+  // being assembled.
   // (The argument lists are mutable: additive_part() reads the scratch as const and builds nodes.)
   bool preaccumulated = false;
   std::vector<double> power_value;
@@ -225,22 +227,40 @@ using TapedScalar = ad::Var<double>;
 /// prepare() for T = Var<double>: each interpolation is evaluated in double with its derivatives
 /// (normsys_local, histo_local) instead of being taped operation by operation. On a tape without
 /// curvature (gradients) a block's whole factor F = prod normfactors * prod kappas is ONE node
-/// whose arguments are the block's parameters, with the partials dF/dx_i = F_{-i} dkappa_i; on a
-/// tape that records curvature (Hessians) each kappa is one nonlinear node with its first and
-/// second partials, multiplied as before. Values are the taped code's to the bit.
+/// whose arguments are the block's parameters, with the partials dF/dx_i = F_{-i} dkappa_i, and an
+/// entry's histosys sum one node (additive_part_preaccumulated); on a tape that records curvature
+/// (Hessians) each kappa is one nonlinear node with its first and second partials, multiplied as
+/// before, and the histosys Deltas are taped as in prepare(). Values are the taped code's to the bit.
 template <class Vec>
 void prepare_preaccumulated(const Tables& t, const Vec& x, Scratch<TapedScalar>& s, bool curvature) {
   using V = TapedScalar;
-  s.preaccumulated = true;
+  // With curvature the histosys Deltas stay linear combinations of taped powers of alpha (as in
+  // prepare()): the powers' nodes, and so their curvature, are shared by every bin of a slot,
+  // which costs the Hessian sweeps less than a nonlinear node per Delta on models with many bins.
+  s.preaccumulated = !curvature;
   s.alpha_value.resize(t.alphas.size());
   s.power_value.resize(7 * t.alphas.size());
+  if (curvature) s.powers.resize(7 * t.alphas.size());
   s.block_factor.resize(t.blocks.size());
   for (std::size_t k = 0; k < t.alphas.size(); ++k) {
     const AlphaSlot& slot = t.alphas[k];
-    const double a = x[slot.param].value();
+    const V& alpha = x[slot.param];
+    const double a = alpha.value();
     s.alpha_value[k] = a;
     if (slot.degree == 0 || std::abs(a) > 1.0) continue;
     slot_powers(a, slot.degree, &s.power_value[7 * k]);
+    if (!curvature || !slot.histosys) continue;
+    V* p = &s.powers[7 * k];
+    p[0] = alpha;
+    p[1] = alpha * alpha;
+    if (slot.degree < 6) continue;
+    p[2] = p[1] * alpha;
+    p[3] = p[1] * p[1];
+    p[4] = p[3] * alpha;
+    p[5] = p[2] * p[2];
+    p[6] = 15.0 * p[1];
+    p[6] += -10.0 * p[3];
+    p[6] += 3.0 * p[5];
   }
   auto& tape = ad::Tape<double>::active();
   for (std::size_t b = 0; b < t.blocks.size(); ++b) {
@@ -396,14 +416,12 @@ void add_delta(const Tables& t, const HistoTerm& h, const Vec& x, const Scratch<
   }
 }
 
-/// additive_part() after prepare_preaccumulated(): the Deltas evaluated in double with their
-/// derivatives; without curvature the whole sum is one node, with it each Delta is one nonlinear
-/// node. The value is add_delta()'s to the bit.
+/// additive_part() after prepare_preaccumulated() without curvature (gradients): the Deltas
+/// evaluated in double with their derivatives, the whole sum ONE node over the entry's histosys
+/// alphas. The value is add_delta()'s to the bit.
 template <class Vec>
 TapedScalar additive_part_preaccumulated(const Tables& t, const Entry& entry, const Vec& x, const Scratch<TapedScalar>& s) {
   using V = TapedScalar;
-  auto& tape = ad::Tape<double>::active();
-  const bool curvature = tape.curvature_enabled();
   double A = 0.0, shift = entry.nominal;
   s.arg_index.clear(), s.arg_partial.clear();
   for (Index k = entry.histo_begin; k < entry.histo_end; ++k) {
@@ -412,22 +430,12 @@ TapedScalar additive_part_preaccumulated(const Tables& t, const Entry& entry, co
     const Local l = histo_local(t.histosys_code, h, s.alpha_value[h.slot], &s.power_value[7 * h.slot], shift);
     A += l.value;
     if (l.inner) A += l.value2;  // the taped code's second addition (code2, code4p inside |alpha| <= 1)
-    if (!alpha.on_tape()) continue;
-    const double c = alpha.coeff();
-    if (curvature && l.inner) {  // Delta is one nonlinear node; the sum takes it with partial 1
-      s.arg_index.push_back(tape.push_nonlinear(alpha.index(), l.d1 * c, l.d2 * c * c)), s.arg_partial.push_back(1.0);
-    } else {
-      s.arg_index.push_back(alpha.index()), s.arg_partial.push_back(l.d1 * c);
-    }
+    if (alpha.on_tape()) s.arg_index.push_back(alpha.index()), s.arg_partial.push_back(l.d1 * alpha.coeff());
   }
   A += shift;
   const std::size_t n = s.arg_index.size();
   if (n == 0) return V(A);
-  if (!curvature) return V(A, 1.0, tape.push_preaccumulated(n, s.arg_index.data(), s.arg_partial.data()), false);
-  // With curvature: a linear sum of the Deltas' nodes (and of the linear Deltas' alphas).
-  const std::int32_t node = tape.push_linear(s.arg_index[0], s.arg_partial[0]);
-  for (std::size_t k = 1; k < n; ++k) tape.extend(node, s.arg_index[k], s.arg_partial[k]);
-  return V(A, 1.0, node);
+  return V(A, 1.0, ad::Tape<double>::active().push_preaccumulated(n, s.arg_index.data(), s.arg_partial.data()), false);
 }
 
 /// nominal + sum of the entry's histosys Deltas.
