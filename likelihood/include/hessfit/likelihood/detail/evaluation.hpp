@@ -157,9 +157,10 @@ struct Local {
   bool inner = false;  // a histosys Delta inside |alpha| <= 1 of code2 or code4p: two parts, nonlinear
 };
 
-/// Powers alpha^1..alpha^6 and q of one slot in double, with the operations (and so the rounding)
-/// of prepare()'s taped powers.
-inline void slot_powers(double a, int degree, double* p) {
+/// Powers alpha^1..alpha^6 and q of one slot, in any scalar: the same operations (and so the same
+/// rounding) in double as on the tape.
+template <class S>
+void slot_powers(const S& a, int degree, S* p) {
   p[0] = a;
   p[1] = a * a;
   if (degree < 6) return;
@@ -248,19 +249,9 @@ void prepare_preaccumulated(const Tables& t, const Vec& x, Scratch<TapedScalar>&
     const double a = alpha.value();
     s.alpha_value[k] = a;
     if (slot.degree == 0 || std::abs(a) > 1.0) continue;
-    slot_powers(a, slot.degree, &s.power_value[7 * k]);
+    slot_powers<double>(a, slot.degree, &s.power_value[7 * k]);
     if (!curvature || !slot.histosys) continue;
-    V* p = &s.powers[7 * k];
-    p[0] = alpha;
-    p[1] = alpha * alpha;
-    if (slot.degree < 6) continue;
-    p[2] = p[1] * alpha;
-    p[3] = p[1] * p[1];
-    p[4] = p[3] * alpha;
-    p[5] = p[2] * p[2];
-    p[6] = 15.0 * p[1];
-    p[6] += -10.0 * p[3];
-    p[6] += 3.0 * p[5];
+    slot_powers(alpha, slot.degree, &s.powers[7 * k]);
   }
   auto& tape = ad::Tape<double>::active();
   for (std::size_t b = 0; b < t.blocks.size(); ++b) {
@@ -337,17 +328,7 @@ void prepare(const Tables& t, const Vec& x, Scratch<T>& s) {
     const double a = value_of(alpha);
     s.alpha_value[k] = a;
     if (slot.degree == 0 || std::abs(a) > 1.0) continue;  // (a NaN alpha takes the inner branch: NaN out)
-    T* p = &s.powers[7 * k];
-    p[0] = alpha;
-    p[1] = alpha * alpha;
-    if (slot.degree < 6) continue;
-    p[2] = p[1] * alpha;
-    p[3] = p[1] * p[1];
-    p[4] = p[3] * alpha;
-    p[5] = p[2] * p[2];
-    p[6] = 15.0 * p[1];
-    p[6] += -10.0 * p[3];
-    p[6] += 3.0 * p[5];
+    slot_powers(alpha, slot.degree, &s.powers[7 * k]);
   }
   for (std::size_t b = 0; b < t.blocks.size(); ++b) {
     const Block& block = t.blocks[b];
