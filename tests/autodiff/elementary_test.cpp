@@ -5,6 +5,8 @@
 #include <boost/math/special_functions/digamma.hpp>
 #include <boost/math/special_functions/polygamma.hpp>
 #include <boost/math/special_functions/trigamma.hpp>
+#include <math.h>  // signgam
+
 #include <cmath>
 #include <numbers>
 #include <string>
@@ -126,6 +128,20 @@ TEST(Comparisons, CompareValuesAcrossTypesAndDoubles) {
   EXPECT_TRUE(x < y && y > x && x <= 2.0 && 3.0 >= y && x != y && x == 2.0 && 1.0 < x);
   const Dual<Var<double>, 1> dx(x);
   EXPECT_TRUE(dx < 2.5 && dx == 2.0 && !(dx > 2.0));
+}
+
+TEST(Lgamma, LeavesTheGlobalSigngamAlone) {
+  // std::lgamma writes the global `signgam`: a data race when NLLs with lgamma run on several
+  // threads (ThreadSanitizer found the same in the likelihood's constants). The AD lgamma uses
+  // lgamma_r; Gamma(-0.5) < 0 would set signgam to -1.
+  signgam = 7;
+  TapeScope<double> scope;
+  const auto x = Var<double>::input(-0.5);
+  const Var<double> v = lgamma(x);
+  const Dual<double, 1> d = lgamma(Dual<double, 1>(-0.5));
+  EXPECT_EQ(signgam, 7);
+  EXPECT_DOUBLE_EQ(v.value(), std::log(2.0 * std::sqrt(std::numbers::pi)));  // |Gamma(-1/2)| = 2 sqrt(pi)
+  EXPECT_EQ(d.value(), v.value());
 }
 
 }  // namespace

@@ -7,8 +7,11 @@
 // (digamma, trigamma, polygamma).
 #pragma once
 
+#include <math.h>  // lgamma_r
+
 #include <cmath>
 #include <numbers>
+#include <type_traits>
 
 #include <boost/math/special_functions/digamma.hpp>
 #include <boost/math/special_functions/polygamma.hpp>
@@ -143,7 +146,18 @@ struct Erfc {
   static double d2(double x, double, double d) { return -2.0 * x * d; }
 };
 struct Lgamma {
-  template <class T> static T value(const T& x) { using std::lgamma; return lgamma(x); }
+  // On double, lgamma_r: std::lgamma also writes the global `signgam` (glibc: "MT-Unsafe
+  // race:signgam"), a data race when a user NLL with lgamma is evaluated on several threads
+  // (scans, impacts, toys); lgamma_r returns the sign through its argument, same value.
+  template <class T> static T value(const T& x) {
+    if constexpr (std::is_same_v<T, double>) {
+      int sign = 0;
+      return ::lgamma_r(x, &sign);
+    } else {
+      using std::lgamma;
+      return lgamma(x);
+    }
+  }
   template <class T> static T d1(const T& x, const T&) { return digamma(x); }
   static double d2(double x, double, double) { return trigamma(x); }
 };
