@@ -29,11 +29,11 @@ std::string Location::text() const {
 }
 
 std::string Suggestion::text() const {
-  if (const std::string n = nearest(word, candidates); !n.empty()) return "; did you mean '" + n + "'?";
+  if (std::string hint = did_you_mean(word, candidates); !hint.empty()) return hint;
   if (list_as.empty()) return {};
-  std::string out = " (" + list_as + ": ";
-  for (std::size_t i = 0; i < candidates.size(); ++i) out += (i == 0 ? "" : ", ") + candidates[i];
-  return out + ")";
+  std::string out;
+  for (const auto& c : candidates) detail::append_joined(out, ", ", c);
+  return " (" + list_as + ": " + out + ")";
 }
 
 std::string Problem::text() const {

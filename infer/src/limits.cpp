@@ -29,7 +29,7 @@ std::string UpperLimitResult::problems() const {
     else it->second.push_back(what);
   };
   add(observed, "observed");
-  for (std::size_t k = 0; k < expected.size(); ++k) 
+  for (std::size_t k = 0; k < expected.size(); ++k)
     add(expected[k], kBandSigmas[k] == 0.0 ? "expected median" : "expected " + format_spec("{:+.0f}", kBandSigmas[k]) + " sigma");
   std::string out;
   for (const auto& [message, curves] : causes) {

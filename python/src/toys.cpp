@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <utility>
 
 #include "bindings.hpp"
@@ -42,6 +43,18 @@ struct Toys {
   std::shared_ptr<const infer::ToyCalculator> calculator;
 };
 
+/// The toys' options from the model's config with `threads` (and `asimov`, if given); a bad ntoys
+/// or threads is recorded in `diagnostics`.
+infer::ToyOptions toy_run_options(const Model& m, int ntoys, std::uint64_t seed, int threads, std::optional<infer::AsimovType> asimov,
+                                  const std::string& call, configs::Diagnostics& diagnostics) {
+  if (ntoys < 1) diagnostics.error({call + "(ntoys=...)", 0, 0}, "needs at least one toy");
+  if (threads < 0) diagnostics.error({call + "(threads=...)", 0, 0}, "must be 0 (all cores) or positive");
+  configs::Config config = m.config();
+  config.fit.threads = threads;
+  if (asimov) config.inference.asimov = *asimov;
+  return configs::toy_options(configs::inference_options(config), ntoys, seed);
+}
+
 Toys make_calculator(py::handle data, py::handle model, const std::string& test_stat, int ntoys, std::uint64_t seed, int threads,
                      const std::string& asimov) {
   const std::string call = "hessfit.ToyCalculator";
@@ -58,18 +71,13 @@ Toys make_calculator(py::handle data, py::handle model, const std::string& test_
                                                             configs::did_you_mean(test_stat, {"qtilde", "q", "q0", "t", "ttilde"}));
   const auto asimov_type = infer::parse_asimov_type(asimov);
   if (!asimov_type) diagnostics.error({call + "(asimov=...)", 0, 0}, "unknown Asimov data type '" + asimov + "' (postfit, prefit)");
-  if (ntoys < 1) diagnostics.error({call + "(ntoys=...)", 0, 0}, "needs at least one toy");
-  if (threads < 0) diagnostics.error({call + "(threads=...)", 0, 0}, "must be 0 (all cores) or positive");
+  const infer::ToyOptions options = toy_run_options(*m, ntoys, seed, threads, asimov_type, call, diagnostics);
   diagnostics.check();
   try {
     infer::check_testable(im);
   } catch (const std::exception& e) {
     throw ConfigError({{Location{call, 0, 0}, e.what()}});
   }
-  configs::Config config = m->config();
-  config.fit.threads = threads;
-  config.inference.asimov = *asimov_type;
-  const infer::ToyOptions options = configs::toy_options(configs::inference_options(config), ntoys, seed);
   Toys t{m, values, m->setup().poi(), nullptr};
   py::gil_scoped_release release;
   t.calculator = std::make_shared<const infer::ToyCalculator>(im, t.data, *statistic, options);
@@ -101,11 +109,7 @@ infer::ToyOptions study_options(const Model& m, int ntoys, std::uint64_t seed, i
   const infer::Model& im = m.setup().model;
   if (im.data_distributions().size() != im.data_size() || !im.has_expected_data())
     diagnostics.error({call, 0, 0}, im.name() + " does not say how its data fluctuate: toys are unavailable");
-  if (ntoys < 1) diagnostics.error({call + "(ntoys=...)", 0, 0}, "needs at least one toy");
-  if (threads < 0) diagnostics.error({call + "(threads=...)", 0, 0}, "must be 0 (all cores) or positive");
-  configs::Config config = m.config();
-  config.fit.threads = threads;
-  return configs::toy_options(configs::inference_options(config), ntoys, seed);
+  return toy_run_options(m, ntoys, seed, threads, std::nullopt, call, diagnostics);
 }
 
 /// hessfit.pull_study(model, ntoys=1000, seed=0, threads=0, parameters=None, cl=0.6827, minos=False, at=None).
